@@ -140,7 +140,7 @@ struct Limits {
 };
 
 struct Config {
-  std::string file;  // path it was loaded from
+  std::string file;      // path it was loaded from
   uint32_t workers = 0;  // 0 = auto (CPU count); resolved by the application, not the loader
   std::vector<Listener> listeners;
   std::optional<Admin> admin;
