@@ -1,0 +1,39 @@
+#include "harness/gateway_config.h"
+
+#include <sstream>
+
+namespace ssegate::integration {
+
+std::string GatewayConfig::toYaml() const {
+  std::ostringstream y;
+  y << "workers: " << workers << "\n"
+    << "listeners:\n"
+    << "  - address: 127.0.0.1:" << port << "\n"
+    << "    protocols: [http1]\n"
+    << "upstreams:\n"
+    << "  origin:\n"
+    << "    url: http://127.0.0.1:" << origin_port << "\n"
+    << "    connect_timeout: " << connect_timeout << "\n"
+    << "    idle_timeout: " << idle_timeout << "\n"
+    << "    reconnect: { initial_delay: " << reconnect_initial_delay
+    << ", max_delay: " << reconnect_max_delay << " }\n"
+    << "routes:\n"
+    << "  - path: " << route_path << "\n"
+    << "    upstream: origin\n"
+    << "    upstream_path: " << upstream_path << "\n"
+    << "    keepalive_interval: " << keepalive_interval << "\n"
+    << "    retry: " << retry << "\n"
+    << "    linger: " << linger << "\n"
+    << "    replay: { max_events: " << replay_max_events << ", max_age: " << replay_max_age
+    << " }\n"
+    << "limits:\n"
+    << "  max_connections: " << max_connections << "\n"
+    << "  max_request_header_bytes: " << max_request_header_bytes << "\n"
+    << "  request_header_timeout: " << request_header_timeout << "\n"
+    << "  subscriber_buffer: { soft_bytes: " << soft_bytes << ", soft_timeout: " << soft_timeout
+    << ", hard_bytes: " << hard_bytes << " }\n"
+    << "  drain_timeout: " << drain_timeout << "\n";
+  return y.str();
+}
+
+}  // namespace ssegate::integration
