@@ -428,16 +428,6 @@ TEST(SseParserTest, ResetReArmsBomSkipping) {
                                                    R"(event id=- type="" data="c")"}));
 }
 
-TEST(SseParserTest, ResetForgetsPendingCr) {
-  SseParser parser;
-  RecordingHandler handler;
-  parser.feed("data: a\r", handler);
-  parser.reset();
-  // The LF now starts a new stream: it is a blank line, and must not join anything.
-  parser.feed("\ndata: b\n\n", handler);
-  EXPECT_EQ(handler.log, (std::vector<std::string>{R"(event id=- type="" data="b")"}));
-}
-
 TEST(SseParserTest, ResetEndsOversizedEventSkipping) {
   SseParser parser(8);
   RecordingHandler handler;
