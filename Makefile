@@ -1,0 +1,40 @@
+# ssegate: the two commands a user needs are `make run` and `make test`.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+TEST_BUILD ?= build-test
+
+.PHONY: all deps build run test unit integration format bench clean
+
+all: build
+
+deps:
+	@./deploy/install-deps.sh
+
+# Release with debug info; the gateway ends up at build/ssegate.
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSEGATE_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# Starts the demo origin and ssegate with conf/ssegate.yaml; Ctrl-C stops both.
+run: build
+	@./deploy/run-demo.sh $(BUILD)
+
+# Debug build with AddressSanitizer + UndefinedBehaviorSanitizer, then every test via ctest.
+test: deps
+	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSSEGATE_SANITIZE=ON >/dev/null
+	@cmake --build $(TEST_BUILD) -j$(JOBS)
+	@cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+unit: deps
+	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSSEGATE_SANITIZE=ON >/dev/null
+	@cmake --build $(TEST_BUILD) -j$(JOBS)
+	@cd $(TEST_BUILD) && ctest --output-on-failure -L unit
+
+bench: deps
+	@./bench/run.sh core
+
+format:
+	@find src tests bench demo -name '*.h' -o -name '*.cc' -o -name '*.cpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

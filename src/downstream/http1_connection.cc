@@ -1,0 +1,457 @@
+#include "downstream/http1_connection.h"
+
+#include <strings.h>
+
+#include "base/log.h"
+#include "channel/sse_encoder.h"
+#include "downstream/http_util.h"
+
+namespace ssegate::downstream {
+
+namespace {
+constexpr size_t kReadBufferSize = 16 * 1024;
+constexpr size_t kMaxLastEventIdBytes = 1024;
+constexpr int64_t kLingeringCloseMs = 2000;
+thread_local char t_read_buffer[kReadBufferSize];
+
+// A ":" comment, encoded once per process and shared by every keepalive.
+const channel::EncodedEventPtr& keepaliveFrame() {
+  static const channel::EncodedEventPtr frame = [] {
+    std::string s;
+    channel::appendKeepalive(&s);
+    return channel::EncodedEvent::make("", s);
+  }();
+  return frame;
+}
+
+const channel::EncodedEventPtr& endOfStreamFrame() {
+  static const channel::EncodedEventPtr frame = channel::EncodedEvent::make("", "");
+  return frame;  // chunked() of an empty payload is "0\r\n\r\n": the last chunk
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+}  // namespace
+
+struct Http1Connection::Head {
+  llhttp_t parser;
+  std::string url;
+  std::string field;
+  std::string value;
+  bool in_value = false;
+  std::string last_event_id;
+  bool has_last_event_id = false;
+  bool has_host = false;
+  bool bad_header = false;
+  size_t bytes = 0;
+  char prev = '\n';  // start of the head counts as the start of a line
+  bool complete = false;
+};
+
+Http1Connection::Http1Connection(worker::Worker& worker,
+                                 std::shared_ptr<const DownstreamContext> ctx)
+    : worker_(worker), ctx_(std::move(ctx)) {}
+
+Http1Connection::~Http1Connection() = default;
+
+int64_t Http1Connection::now() const { return static_cast<int64_t>(uv_now(worker_.loop())); }
+
+bool Http1Connection::start(uv_stream_t* server, int reject_status) {
+  uv_tcp_init(worker_.loop(), &tcp_);
+  tcp_.data = this;
+  worker_.addConnection(this);
+  ctx_->shared->connections.fetch_add(1, std::memory_order_relaxed);
+  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
+    close("accept failed");
+    return false;
+  }
+  uv_tcp_nodelay(&tcp_, 1);
+  since_ms_ = now();
+  head_ = std::make_unique<Head>();
+  llhttp_init(&head_->parser, HTTP_REQUEST, settings());
+  head_->parser.data = this;
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Http1Connection::onAlloc,
+                &Http1Connection::onReadCb);
+  if (reject_status != 0) {
+    LOG_WARN("http1", "rejected a connection: limits.max_connections reached");
+    respondError(reject_status, "too many connections");
+  }
+  return true;
+}
+
+void Http1Connection::onAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+  *buf = uv_buf_init(t_read_buffer, kReadBufferSize);
+}
+
+void Http1Connection::onReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+  static_cast<Http1Connection*>(s->data)->onRead(nread, buf);
+}
+
+void Http1Connection::onRead(ssize_t nread, const uv_buf_t* buf) {
+  if (nread == 0 || state_ == State::kClosed) return;
+  if (nread < 0) {
+    close(nread == UV_EOF ? "client closed" : uv_strerror(static_cast<int>(nread)));
+    return;
+  }
+  size_t len = static_cast<size_t>(nread);
+  switch (state_) {
+    case State::kReadingHead: {
+      const config::Limits& limits = ctx_->config->limits;
+      size_t room = limits.max_request_header_bytes - head_->bytes;
+      size_t take = len < room ? len : room;
+      if (!scanHead(buf->base, take)) return;
+      head_->bytes += take;
+      llhttp_errno_t err = llhttp_execute(&head_->parser, buf->base, take);
+      if (state_ != State::kReadingHead) return;
+      if (err == HPE_PAUSED && head_->complete) {
+        size_t consumed = static_cast<size_t>(llhttp_get_error_pos(&head_->parser) - buf->base);
+        onHeadComplete(consumed, len);
+        return;
+      }
+      if (err != HPE_OK) {
+        LOG_DEBUG("http1", "bad request: " << llhttp_errno_name(err));
+        respondError(400, "bad request");
+        return;
+      }
+      if (take < len || head_->bytes >= limits.max_request_header_bytes) {
+        respondError(431, "request header too large");
+      }
+      return;
+    }
+    case State::kAwaitingChannel:
+    case State::kStreaming:
+      // One request per connection: anything more is a pipelined request or a body.
+      LOG_DEBUG("http1", "closing: bytes after the request (pipelining is not supported)");
+      if (state_ == State::kAwaitingChannel) {
+        respondError(400, "pipelined requests are not supported");
+      } else {
+        close("pipelined request");
+      }
+      return;
+    case State::kClosing:
+      return;  // lingering close: discard
+    case State::kClosed:
+      return;
+  }
+}
+
+// Rejects what llhttp accepts even in strict mode: obs-fold (a line starting with SP/HT) and a
+// CR not followed by LF. Returns false if it answered 400.
+bool Http1Connection::scanHead(const char* data, size_t len) {
+  char prev = head_->prev;
+  for (size_t i = 0; i < len; ++i) {
+    char c = data[i];
+    if (prev == '\r' && c != '\n') {
+      respondError(400, "bare CR in request head");
+      return false;
+    }
+    if (prev == '\n' && (c == ' ' || c == '\t') && head_->bytes + i > 0) {
+      respondError(400, "folded header lines are not allowed");
+      return false;
+    }
+    prev = c;
+  }
+  head_->prev = prev;
+  return true;
+}
+
+void Http1Connection::onHeadComplete(size_t consumed, size_t available) {
+  llhttp_t& p = head_->parser;
+  bool has_body = (p.flags & F_CHUNKED) != 0 || ((p.flags & F_CONTENT_LENGTH) && p.content_length > 0);
+  if (has_body) {
+    respondError(400, "request body not allowed");
+    return;
+  }
+  if (consumed < available) {
+    respondError(400, "pipelined requests are not supported");
+    return;
+  }
+  handleRequest();
+}
+
+void Http1Connection::handleRequest() {
+  Head& h = *head_;
+  llhttp_t& p = h.parser;
+  chunked_ = !(p.http_major == 1 && p.http_minor == 0);
+  if (h.bad_header) {
+    respondError(400, "bad request header");
+    return;
+  }
+  if (p.http_major == 1 && p.http_minor == 1 && !h.has_host) {
+    respondError(400, "missing Host header");
+    return;
+  }
+  int method = p.method;
+  if (method == HTTP_OPTIONS) {
+    respondError(204, "", "Allow: GET, OPTIONS\r\n");
+    return;
+  }
+  if (method != HTTP_GET) {
+    respondError(405, "method not allowed", "Allow: GET, OPTIONS\r\n");
+    return;
+  }
+  std::string_view url = h.url;
+  if (url.empty() || url[0] != '/') {
+    // absolute-form: http://host/path
+    size_t scheme = url.find("://");
+    size_t slash = scheme == std::string_view::npos ? std::string_view::npos : url.find('/', scheme + 3);
+    if (slash == std::string_view::npos) {
+      respondError(400, "bad request target");
+      return;
+    }
+    url = url.substr(slash);
+  }
+  size_t q = url.find('?');
+  std::string_view path = url.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view() : url.substr(q + 1);
+
+  Router::Match match;
+  if (!ctx_->router->route(path, "", &match)) {
+    respondError(404, "no route");
+    return;
+  }
+  std::string last_id;
+  if (h.has_last_event_id) {
+    last_id = h.last_event_id;
+  } else if (auto v = queryParam(query, "lastEventId")) {
+    last_id = *v;
+  }
+  if (last_id.size() > kMaxLastEventIdBytes) {
+    respondError(400, "Last-Event-ID too long");
+    return;
+  }
+  route_ = match.route;
+  worker::SubscribeRequest req;
+  req.channel_key = std::move(match.channel_key);
+  req.upstream = match.route->upstream;
+  req.upstream_path = std::move(match.upstream_path);
+  req.last_event_id = std::move(last_id);
+  req.config = ctx_->config;
+  req.route = match.route;
+  head_.reset();  // the head's memory is not needed while streaming
+  state_ = State::kAwaitingChannel;
+  worker_.subscribe(this, std::move(req));
+}
+
+void Http1Connection::onSubscribeResult(worker::SubscribeResult&& result) {
+  if (state_ != State::kAwaitingChannel) return;
+  if (result.status != 200) {
+    if (result.status == 503) respondError(503, "service unavailable");
+    else respondError(result.status, "the origin answered " + std::to_string(result.status));
+    return;
+  }
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+      "X-Accel-Buffering: no\r\nX-Replay: ";
+  head += channel::replayKindName(result.replay);
+  head += chunked_ ? "\r\nTransfer-Encoding: chunked\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+  std::string first;
+  channel::appendRetry(static_cast<uint64_t>(route_->retry.count()), &first);
+  channel::appendComment("ssegate stream open", &first);
+  first += '\n';
+  if (chunked_) {
+    auto frame = channel::EncodedEvent::make("", first);
+    head.append(frame->chunked());
+  } else {
+    head += first;
+  }
+  wq_.appendCopy(head);
+  state_ = State::kStreaming;
+  for (const auto& ev : result.events) append(ev);
+  last_send_ms_ = now();
+  worker_.markDirty(this);
+}
+
+void Http1Connection::append(const channel::EncodedEventPtr& event) {
+  wq_.append(event, chunked_ ? event->chunked() : event->payload());
+}
+
+void Http1Connection::onEvents(const worker::EventBatch& events) {
+  if (state_ != State::kStreaming) return;
+  for (const auto& ev : events) append(ev);
+  last_send_ms_ = now();
+  worker_.markDirty(this);
+}
+
+void Http1Connection::onChannelFinal(int status) {
+  if (state_ == State::kAwaitingChannel) {
+    respondError(status, "the origin answered " + std::to_string(status));
+    return;
+  }
+  if (state_ != State::kStreaming) return;
+  LOG_INFO("http1", "origin answered " << status << ": ending the stream");
+  finishStream();
+}
+
+void Http1Connection::finishStream() {
+  if (chunked_) wq_.append(endOfStreamFrame(), endOfStreamFrame()->chunked());
+  worker_.unsubscribe(this);
+  state_ = State::kClosing;
+  since_ms_ = now();
+  worker_.markDirty(this);
+}
+
+void Http1Connection::respondError(int status, std::string_view body, std::string_view extra) {
+  if (state_ == State::kClosing || state_ == State::kClosed) return;
+  worker_.unsubscribe(this);
+  head_.reset();
+  wq_.appendCopy(errorResponse(status, body, extra));
+  state_ = State::kClosing;
+  since_ms_ = now();
+  worker_.markDirty(this);
+}
+
+void Http1Connection::flush() {
+  if (state_ == State::kClosed) return;
+  int r = wq_.flush(reinterpret_cast<uv_stream_t*>(&tcp_), this, &Http1Connection::onWriteDone);
+  if (r < 0) {
+    close(uv_strerror(r));
+    return;
+  }
+  if (state_ == State::kStreaming) {
+    const config::SubscriberBuffer& lim = ctx_->config->limits.subscriber_buffer;
+    if (wq_.bytes() > lim.hard_bytes) {
+      shed("over subscriber_buffer.hard_bytes");
+      return;
+    }
+    if (wq_.bytes() > lim.soft_bytes) {
+      if (soft_since_ms_ == 0) soft_since_ms_ = now();
+    } else {
+      soft_since_ms_ = 0;
+    }
+  } else if (state_ == State::kClosing && wq_.empty() && !wq_.writing() && !shutdown_sent_) {
+    shutdown_sent_ = true;
+    shutdown_req_.data = this;
+    if (uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(&tcp_),
+                    &Http1Connection::onShutdown) != 0) {
+      close("shutdown failed");
+    }
+  }
+}
+
+void Http1Connection::onWriteDone(void* owner, int status) {
+  auto* self = static_cast<Http1Connection*>(owner);
+  if (self->state_ == State::kClosed) return;
+  if (status < 0) {
+    self->close(uv_strerror(status));
+    return;
+  }
+  self->worker_.markDirty(self);
+}
+
+void Http1Connection::onShutdown(uv_shutdown_t* req, int status) {
+  auto* self = static_cast<Http1Connection*>(req->data);
+  // Keep reading until the client closes (lingering close), bounded by the sweep.
+  if (status < 0 && self->state_ != State::kClosed) self->close("shutdown");
+}
+
+void Http1Connection::shed(const char* why) {
+  LOG_WARN("http1", "slow subscriber shed (" << why << ", " << wq_.bytes() << " bytes queued)");
+  close("slow subscriber");
+}
+
+void Http1Connection::onSweep(int64_t now_ms) {
+  switch (state_) {
+    case State::kReadingHead:
+      if (now_ms - since_ms_ >= ctx_->config->limits.request_header_timeout.count()) {
+        respondError(408, "request header timeout");
+      }
+      return;
+    case State::kStreaming: {
+      const config::SubscriberBuffer& lim = ctx_->config->limits.subscriber_buffer;
+      if (soft_since_ms_ != 0 && now_ms - soft_since_ms_ >= lim.soft_timeout.count()) {
+        shed("over subscriber_buffer.soft_bytes for soft_timeout");
+        return;
+      }
+      // Sent so that the comment goes out no later than keepalive_interval after the last bytes.
+      if (now_ms - last_send_ms_ + ctx_->sweep_interval_ms > route_->keepalive_interval.count()) {
+        append(keepaliveFrame());
+        last_send_ms_ = now_ms;
+        worker_.markDirty(this);
+      }
+      return;
+    }
+    case State::kClosing:
+      if (now_ms - since_ms_ >= kLingeringCloseMs) close("lingering close timeout");
+      return;
+    default:
+      return;
+  }
+}
+
+void Http1Connection::shutdown() { close("worker stopping"); }
+
+void Http1Connection::close(const char* reason) {
+  if (state_ == State::kClosed) return;
+  LOG_DEBUG("http1", "connection closed: " << reason);
+  state_ = State::kClosed;
+  worker_.unsubscribe(this);
+  worker_.removeConnection(this);
+  ctx_->shared->connections.fetch_sub(1, std::memory_order_relaxed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Http1Connection::onClosed);
+}
+
+void Http1Connection::onClosed(uv_handle_t* h) {
+  auto* self = static_cast<Http1Connection*>(h->data);
+  self->wq_.clear();
+  delete self;
+}
+
+// --- llhttp callbacks (request head) ---
+
+int Http1Connection::onUrl(llhttp_t* p, const char* at, size_t len) {
+  static_cast<Http1Connection*>(p->data)->head_->url.append(at, len);
+  return 0;
+}
+
+void Http1Connection::finishHeaderLine(Head& h) {
+  if (iequals(h.field, "host")) {
+    if (h.has_host) h.bad_header = true;  // two Host headers: ambiguous target
+    h.has_host = true;
+  } else if (iequals(h.field, "last-event-id")) {
+    if (!h.has_last_event_id) h.last_event_id = h.value;
+    h.has_last_event_id = true;
+  }
+}
+
+const llhttp_settings_t* Http1Connection::settings() {
+  static const llhttp_settings_t s = [] {
+    llhttp_settings_t v;
+    llhttp_settings_init(&v);
+    v.on_url = &Http1Connection::onUrl;
+    v.on_header_field = &Http1Connection::onHeaderField;
+    v.on_header_value = &Http1Connection::onHeaderValue;
+    v.on_headers_complete = &Http1Connection::onHeadersComplete;
+    return v;
+  }();
+  return &s;
+}
+
+int Http1Connection::onHeaderField(llhttp_t* p, const char* at, size_t len) {
+  Head& h = *static_cast<Http1Connection*>(p->data)->head_;
+  if (h.in_value) {
+    finishHeaderLine(h);
+    h.in_value = false;
+    h.field.clear();
+    h.value.clear();
+  }
+  h.field.append(at, len);
+  return 0;
+}
+
+int Http1Connection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
+  Head& h = *static_cast<Http1Connection*>(p->data)->head_;
+  h.in_value = true;
+  h.value.append(at, len);
+  return 0;
+}
+
+int Http1Connection::onHeadersComplete(llhttp_t* p) {
+  Head& h = *static_cast<Http1Connection*>(p->data)->head_;
+  if (h.in_value) finishHeaderLine(h);
+  h.complete = true;
+  return HPE_PAUSED;
+}
+
+}  // namespace ssegate::downstream

@@ -1,0 +1,94 @@
+// Http1Connection: one downstream HTTP/1.1 connection carrying at most one SSE stream.
+//
+// State machine (one request per connection, no pipelining):
+//   kReadingHead --GET on a route--> kAwaitingChannel --hub answers 200--> kStreaming
+//        |                                  |                                  |
+//        +--bad request/timeout/limit--> kClosing (error response, lingering close)
+//   Any state --peer gone/shed/shutdown--> closed (handle closing, then deleted).
+// The head is parsed incrementally with llhttp (strict); the gateway itself rejects what llhttp
+// lets through: obs-fold, bare CR, request bodies and bytes pipelined after the request.
+// While streaming it is a worker::Subscription: events are appended to the write queue as
+// references to the shared encoded bytes and flushed once per loop turn.
+//
+// Thread: its worker's loop. Owner: itself; it is deleted in its handle's close callback.
+#pragma once
+
+#include <llhttp.h>
+#include <uv.h>
+
+#include <string>
+
+#include "downstream/context.h"
+#include "net/write_queue.h"
+#include "worker/subscription.h"
+#include "worker/worker.h"
+#include "worker/worker_connection.h"
+
+namespace ssegate::downstream {
+
+class Http1Connection final : public worker::WorkerConnection, public worker::Subscription {
+ public:
+  Http1Connection(worker::Worker& worker, std::shared_ptr<const DownstreamContext> ctx);
+  Http1Connection(const Http1Connection&) = delete;
+  Http1Connection& operator=(const Http1Connection&) = delete;
+
+  // Takes the pending connection from `server`. With `reject_status` != 0 (e.g. 503 over
+  // max_connections), answers that status at once instead of reading a request.
+  // Returns false (and the object is already scheduled for deletion) if accept failed.
+  bool start(uv_stream_t* server, int reject_status);
+
+  // WorkerConnection
+  void flush() override;
+  void onSweep(int64_t now_ms) override;
+  void shutdown() override;
+  // Subscription
+  void onSubscribeResult(worker::SubscribeResult&& result) override;
+  void onEvents(const worker::EventBatch& events) override;
+  void onChannelFinal(int status) override;
+
+ private:
+  struct Head;
+  enum class State { kReadingHead, kAwaitingChannel, kStreaming, kClosing, kClosed };
+
+  ~Http1Connection() override;
+  void onRead(ssize_t nread, const uv_buf_t* buf);
+  bool scanHead(const char* data, size_t len);
+  void onHeadComplete(size_t consumed, size_t available);
+  void handleRequest();
+  void respondError(int status, std::string_view body, std::string_view extra = {});
+  void append(const channel::EncodedEventPtr& event);
+  void shed(const char* why);
+  void finishStream();
+  void close(const char* reason);
+  int64_t now() const;
+
+  static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void onReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+  static void onWriteDone(void* owner, int status);
+  static void onShutdown(uv_shutdown_t* req, int status);
+  static void onClosed(uv_handle_t* h);
+  static const llhttp_settings_t* settings();
+  static void finishHeaderLine(Head& h);
+  static int onUrl(llhttp_t* p, const char* at, size_t len);
+  static int onHeaderField(llhttp_t* p, const char* at, size_t len);
+  static int onHeaderValue(llhttp_t* p, const char* at, size_t len);
+  static int onHeadersComplete(llhttp_t* p);
+
+  worker::Worker& worker_;
+  std::shared_ptr<const DownstreamContext> ctx_;
+  State state_ = State::kReadingHead;
+  uv_tcp_t tcp_{};
+  uv_shutdown_t shutdown_req_{};
+  bool shutdown_sent_ = false;
+  net::WriteQueue wq_;
+  int64_t since_ms_ = 0;       // accepted (kReadingHead) or closing started (kClosing)
+  int64_t last_send_ms_ = 0;   // last bytes queued while streaming, for keepalives
+  int64_t soft_since_ms_ = 0;  // when the queue went over soft_bytes (0 = under)
+  bool chunked_ = true;        // HTTP/1.1 chunked; HTTP/1.0 close-delimited
+  const config::Route* route_ = nullptr;
+
+  // Request head, only while kReadingHead.
+  std::unique_ptr<Head> head_;
+};
+
+}  // namespace ssegate::downstream

@@ -1,0 +1,43 @@
+// Listener: one listening socket on one worker's loop. Every worker gets its own socket on the
+// same address (SO_REUSEPORT), so the kernel spreads new connections over the workers and no
+// accept is handed across threads. The Gateway opens the fds up front (so bind errors are
+// reported at start-up); start() adopts one on the worker thread.
+//
+// Thread: its worker's loop. Owner: the Gateway's per-worker hook; close() deletes it later.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+
+#include "downstream/context.h"
+#include "worker/worker.h"
+
+namespace ssegate::downstream {
+
+class Listener {
+ public:
+  Listener(worker::Worker& worker, std::shared_ptr<const DownstreamContext> ctx, int fd,
+           std::string name);
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  // Returns 0 or a libuv error.
+  int start();
+  // Stops accepting; the object deletes itself when the handle has closed.
+  void close();
+
+ private:
+  ~Listener() = default;
+  static void onConnection(uv_stream_t* server, int status);
+  static void onClosed(uv_handle_t* h);
+
+  worker::Worker& worker_;
+  std::shared_ptr<const DownstreamContext> ctx_;
+  int fd_;
+  std::string name_;
+  uv_tcp_t tcp_{};
+};
+
+}  // namespace ssegate::downstream

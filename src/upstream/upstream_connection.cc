@@ -1,0 +1,318 @@
+#include "upstream/upstream_connection.h"
+
+#include <strings.h>
+
+#include <cstring>
+
+#include "base/log.h"
+#include "net/address.h"
+
+namespace ssegate::upstream {
+
+namespace {
+constexpr size_t kReadBufferSize = 64 * 1024;
+// One read buffer per hub thread: reads are consumed synchronously, so connections share it.
+thread_local char t_read_buffer[kReadBufferSize];
+
+bool isEventStream(const std::string& content_type) {
+  static constexpr char kType[] = "text/event-stream";
+  size_t n = sizeof(kType) - 1;
+  if (content_type.size() < n || strncasecmp(content_type.data(), kType, n) != 0) return false;
+  return content_type.size() == n || content_type[n] == ';' || content_type[n] == ' ';
+}
+}  // namespace
+
+const char* upstreamEndName(UpstreamEnd end) {
+  switch (end) {
+    case UpstreamEnd::kConnectFailed: return "connect failed";
+    case UpstreamEnd::kBadResponse: return "bad response";
+    case UpstreamEnd::kDefinitive: return "definitive status";
+    case UpstreamEnd::kIdleTimeout: return "idle timeout";
+    case UpstreamEnd::kClosed: return "stream closed";
+  }
+  return "?";
+}
+
+UpstreamConnection::UpstreamConnection(uv_loop_t* loop, const config::Upstream& upstream,
+                                       std::string path, std::string last_event_id,
+                                       Handler* handler)
+    : loop_(loop),
+      upstream_(upstream),
+      path_(std::move(path)),
+      last_event_id_(std::move(last_event_id)),
+      handler_(handler) {
+  llhttp_settings_init(&settings_);
+  settings_.on_headers_complete = &UpstreamConnection::onHeadersComplete;
+  settings_.on_header_field = &UpstreamConnection::onHeaderField;
+  settings_.on_header_value = &UpstreamConnection::onHeaderValue;
+  settings_.on_body = &UpstreamConnection::onBody;
+  settings_.on_message_complete = &UpstreamConnection::onMessageComplete;
+  llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
+  parser_.data = this;
+}
+
+void UpstreamConnection::start() {
+  uv_timer_init(loop_, &timer_);
+  timer_.data = this;
+  ++open_handles_;
+  if (upstream_.https) {
+    finish(UpstreamEnd::kConnectFailed, "https upstreams are not supported by this build");
+    return;
+  }
+  armTimer(upstream_.connect_timeout.count());
+  sockaddr_storage ss;
+  if (net::toSockaddr(upstream_.host, upstream_.port, &ss)) {
+    state_ = State::kConnecting;
+    connectTo(reinterpret_cast<sockaddr*>(&ss));
+    return;
+  }
+  state_ = State::kResolving;
+  resolve_.data = this;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  std::string port = std::to_string(upstream_.port);
+  int r = uv_getaddrinfo(loop_, &resolve_, &UpstreamConnection::onResolved,
+                         upstream_.host.c_str(), port.c_str(), &hints);
+  if (r != 0) {
+    finish(UpstreamEnd::kConnectFailed, std::string("resolve: ") + uv_strerror(r));
+    return;
+  }
+  resolving_ = true;
+  ++open_handles_;
+}
+
+void UpstreamConnection::onResolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
+  auto* self = static_cast<UpstreamConnection*>(req->data);
+  self->resolving_ = false;
+  if (self->state_ == State::kResolving && !self->aborted_) {
+    if (status != 0 || res == nullptr) {
+      self->finish(UpstreamEnd::kConnectFailed,
+                   "resolve " + self->upstream_.host + ": " + uv_strerror(status));
+    } else {
+      self->state_ = State::kConnecting;
+      self->connectTo(res->ai_addr);
+    }
+  }
+  if (res) uv_freeaddrinfo(res);
+  self->handleClosed();
+}
+
+void UpstreamConnection::connectTo(const sockaddr* addr) {
+  uv_tcp_init(loop_, &tcp_);
+  tcp_.data = this;
+  tcp_open_ = true;
+  ++open_handles_;
+  uv_tcp_nodelay(&tcp_, 1);
+  connect_.data = this;
+  int r = uv_tcp_connect(&connect_, &tcp_, addr, &UpstreamConnection::onConnect);
+  if (r != 0) finish(UpstreamEnd::kConnectFailed, std::string("connect: ") + uv_strerror(r));
+}
+
+void UpstreamConnection::onConnect(uv_connect_t* req, int status) {
+  auto* self = static_cast<UpstreamConnection*>(req->data);
+  if (self->state_ != State::kConnecting) return;  // finished or aborted meanwhile
+  if (status != 0) {
+    self->finish(UpstreamEnd::kConnectFailed, std::string("connect: ") + uv_strerror(status));
+    return;
+  }
+  self->state_ = State::kAwaitingHead;
+  self->last_read_ms_ = static_cast<int64_t>(uv_now(self->loop_));
+  self->armTimer(self->upstream_.idle_timeout.count());
+  self->request_ = self->buildRequest();
+  uv_buf_t buf = uv_buf_init(self->request_.data(), static_cast<unsigned>(self->request_.size()));
+  self->write_.data = self;
+  int r = uv_write(&self->write_, reinterpret_cast<uv_stream_t*>(&self->tcp_), &buf, 1,
+                   &UpstreamConnection::onWriteDone);
+  if (r == 0) {
+    r = uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), &UpstreamConnection::onAlloc,
+                      &UpstreamConnection::onReadCb);
+  }
+  if (r != 0) self->finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(r));
+}
+
+std::string UpstreamConnection::buildRequest() const {
+  std::string req;
+  req.reserve(256 + path_.size());
+  req += "GET ";
+  req += path_;
+  req += " HTTP/1.1\r\nHost: ";
+  bool v6 = upstream_.host.find(':') != std::string::npos;
+  if (v6) req += '[';
+  req += upstream_.host;
+  if (v6) req += ']';
+  if (upstream_.port != (upstream_.https ? 443 : 80)) {
+    req += ':';
+    req += std::to_string(upstream_.port);
+  }
+  req += "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: ssegate\r\n";
+  for (const auto& [name, value] : upstream_.headers) {
+    req += name;
+    req += ": ";
+    req += value;
+    req += "\r\n";
+  }
+  // The id came from an `id:` field, which cannot hold CR or LF: no header injection.
+  if (!last_event_id_.empty()) {
+    req += "Last-Event-ID: ";
+    req += last_event_id_;
+    req += "\r\n";
+  }
+  req += "\r\n";
+  return req;
+}
+
+void UpstreamConnection::onWriteDone(uv_write_t* req, int status) {
+  auto* self = static_cast<UpstreamConnection*>(req->data);
+  if (status != 0 && status != UV_ECANCELED && self->state_ != State::kDone) {
+    self->finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(status));
+  }
+}
+
+void UpstreamConnection::onAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+  *buf = uv_buf_init(t_read_buffer, kReadBufferSize);
+}
+
+void UpstreamConnection::onReadCb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  static_cast<UpstreamConnection*>(stream->data)->onRead(nread, buf);
+}
+
+void UpstreamConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
+  if (state_ == State::kDone) return;
+  if (nread == 0) return;
+  if (nread < 0) {
+    if (state_ == State::kStreaming) {
+      if (nread == UV_EOF) llhttp_finish(&parser_);  // ends a close-delimited body
+      if (state_ != State::kDone) finish(UpstreamEnd::kClosed, uv_strerror(static_cast<int>(nread)));
+    } else {
+      finish(UpstreamEnd::kBadResponse,
+             std::string("closed before a response: ") + uv_strerror(static_cast<int>(nread)));
+    }
+    return;
+  }
+  last_read_ms_ = static_cast<int64_t>(uv_now(loop_));
+  llhttp_errno_t err = llhttp_execute(&parser_, buf->base, static_cast<size_t>(nread));
+  if (state_ == State::kDone) return;
+  if (err != HPE_OK) {
+    finish(UpstreamEnd::kBadResponse,
+           std::string("invalid response: ") + llhttp_errno_name(err) + " " +
+               (llhttp_get_error_reason(&parser_) ? llhttp_get_error_reason(&parser_) : ""));
+  }
+}
+
+int UpstreamConnection::onHeaderField(llhttp_t* parser, const char* at, size_t len) {
+  auto* self = static_cast<UpstreamConnection*>(parser->data);
+  if (self->in_value_) {  // a new header starts; llhttp may split one name over several calls
+    self->in_value_ = false;
+    self->header_field_.clear();
+  }
+  if (self->header_field_.size() < 64) self->header_field_.append(at, len);
+  return 0;
+}
+
+int UpstreamConnection::onHeaderValue(llhttp_t* parser, const char* at, size_t len) {
+  auto* self = static_cast<UpstreamConnection*>(parser->data);
+  if (!self->in_value_) {
+    self->in_value_ = true;
+    self->in_content_type_ = strcasecmp(self->header_field_.c_str(), "content-type") == 0;
+    if (self->in_content_type_) self->content_type_.clear();
+  }
+  if (self->in_content_type_ && self->content_type_.size() < 256) {
+    self->content_type_.append(at, len);
+  }
+  return 0;
+}
+
+int UpstreamConnection::onHeadersComplete(llhttp_t* parser) {
+  auto* self = static_cast<UpstreamConnection*>(parser->data);
+  self->status_ = parser->status_code;
+  if (self->status_ == 200 && isEventStream(self->content_type_)) {
+    self->state_ = State::kStreaming;
+    self->handler_->onUpstreamStreaming();
+    return self->state_ == State::kDone ? -1 : 0;
+  }
+  if (isDefinitiveStatus(self->status_)) {
+    self->finish(UpstreamEnd::kDefinitive, "status " + std::to_string(self->status_));
+  } else if (self->status_ == 200) {
+    self->finish(UpstreamEnd::kBadResponse,
+                 "Content-Type is \"" + self->content_type_ + "\", not text/event-stream");
+  } else {
+    self->finish(UpstreamEnd::kBadResponse, "status " + std::to_string(self->status_));
+  }
+  return -1;
+}
+
+int UpstreamConnection::onBody(llhttp_t* parser, const char* at, size_t len) {
+  auto* self = static_cast<UpstreamConnection*>(parser->data);
+  self->handler_->onUpstreamBody(std::string_view(at, len));
+  return self->state_ == State::kDone ? -1 : 0;
+}
+
+int UpstreamConnection::onMessageComplete(llhttp_t* parser) {
+  auto* self = static_cast<UpstreamConnection*>(parser->data);
+  if (self->state_ != State::kDone) self->finish(UpstreamEnd::kClosed, "end of response body");
+  return -1;
+}
+
+void UpstreamConnection::armTimer(int64_t ms) {
+  uv_timer_start(&timer_, &UpstreamConnection::onTimer, static_cast<uint64_t>(ms), 0);
+}
+
+void UpstreamConnection::onTimer(uv_timer_t* timer) {
+  auto* self = static_cast<UpstreamConnection*>(timer->data);
+  switch (self->state_) {
+    case State::kResolving:
+    case State::kConnecting:
+      self->finish(UpstreamEnd::kConnectFailed, "connect timeout");
+      return;
+    case State::kAwaitingHead:
+    case State::kStreaming: {
+      int64_t idle = static_cast<int64_t>(uv_now(self->loop_)) - self->last_read_ms_;
+      int64_t limit = self->upstream_.idle_timeout.count();
+      if (idle >= limit) {
+        self->finish(UpstreamEnd::kIdleTimeout,
+                     "nothing from the origin for " + std::to_string(idle) + " ms");
+      } else {
+        self->armTimer(limit - idle);  // one timer restart per timeout, not one per read
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void UpstreamConnection::finish(UpstreamEnd end, const std::string& detail) {
+  if (state_ == State::kDone) return;
+  state_ = State::kDone;
+  closeHandles();
+  if (!aborted_) handler_->onUpstreamEnd(end, status_, detail);
+}
+
+void UpstreamConnection::abort() {
+  if (aborted_) return;
+  aborted_ = true;
+  if (state_ == State::kDone) return;
+  state_ = State::kDone;
+  closeHandles();
+}
+
+void UpstreamConnection::closeHandles() {
+  if (resolving_) uv_cancel(reinterpret_cast<uv_req_t*>(&resolve_));
+  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&timer_))) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &UpstreamConnection::onHandleClosed);
+  }
+  if (tcp_open_ && !uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &UpstreamConnection::onHandleClosed);
+  }
+}
+
+void UpstreamConnection::onHandleClosed(uv_handle_t* handle) {
+  static_cast<UpstreamConnection*>(handle->data)->handleClosed();
+}
+
+void UpstreamConnection::handleClosed() {
+  if (--open_handles_ == 0 && state_ == State::kDone) delete this;
+}
+
+}  // namespace ssegate::upstream

@@ -1,0 +1,16 @@
+// SharedState: the few process-wide counters that every worker reads and writes (DESIGN B2:
+// per-user caps and connection totals are the one global state). Atomics only; owned by the
+// Gateway, which outlives every worker.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace ssegate::worker {
+
+struct SharedState {
+  std::atomic<int64_t> connections{0};  // all downstream connections, for limits.max_connections
+  std::atomic<bool> draining{false};
+};
+
+}  // namespace ssegate::worker
