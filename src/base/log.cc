@@ -54,7 +54,7 @@ void logLine(LogLevel level, std::string_view context, const std::string& messag
   line += levelName(level);
   if (!context.empty()) {
     line += " [";
-    line += context;
+    for (char c : context) line += (c == '\n' || c == '\r') ? ' ' : c;
     line += ']';
   }
   line += ' ';
