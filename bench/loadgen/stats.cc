@@ -1,0 +1,76 @@
+#include "stats.h"
+
+#include <charconv>
+
+namespace loadgen {
+
+namespace {
+
+const Stats::Field kFields[] = {
+    {"subscribers", &Stats::subscribers},
+    {"connected", &Stats::connected},
+    {"failed", &Stats::failed},
+    {"failed_connect", &Stats::failed_connect},
+    {"failed_status", &Stats::failed_status},
+    {"failed_closed", &Stats::failed_closed},
+    {"retries", &Stats::retries},
+    {"disconnected", &Stats::disconnected},
+    {"streaming_at_end", &Stats::streaming_at_end},
+    {"events", &Stats::events},
+    {"bytes", &Stats::bytes},
+    {"expected", &Stats::expected},
+    {"delivered", &Stats::delivered},
+    {"gaps", &Stats::gaps},
+    {"dups", &Stats::dups},
+    {"bad_events", &Stats::bad_events},
+};
+
+}  // namespace
+
+std::span<const Stats::Field> Stats::fields() {
+  return kFields;
+}
+
+void Stats::merge(const Stats& other) {
+  for (const Field& field : kFields) this->*field.second += other.*field.second;
+  if (other.measure_us > measure_us) measure_us = other.measure_us;
+  latency_us.merge(other.latency_us);
+}
+
+std::string Stats::serialize() const {
+  std::string out;
+  for (const Field& field : kFields) {
+    out += field.first;
+    out += "=" + std::to_string(this->*field.second) + " ";
+  }
+  out += "measure_us=" + std::to_string(measure_us) + " ";
+  return out + "latency=" + latency_us.serialize() + "\n";
+}
+
+namespace {
+
+bool parseField(std::string_view* text, const char* name, uint64_t* out) {
+  std::string key = std::string(name) + "=";
+  if (text->substr(0, key.size()) != key) return false;
+  text->remove_prefix(key.size());
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), *out);
+  if (ec != std::errc() || end == text->data() + text->size() || *end != ' ') return false;
+  text->remove_prefix(end - text->data() + 1);
+  return true;
+}
+
+}  // namespace
+
+bool Stats::parse(std::string_view text) {
+  for (const Field& field : kFields) {
+    if (!parseField(&text, field.first, &(this->*field.second))) return false;
+  }
+  if (!parseField(&text, "measure_us", &measure_us)) return false;
+  constexpr std::string_view kLatency = "latency=";
+  if (text.substr(0, kLatency.size()) != kLatency) return false;
+  text.remove_prefix(kLatency.size());
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  return latency_us.parse(text);
+}
+
+}  // namespace loadgen

@@ -1,0 +1,49 @@
+// Stats: what one load generator process measured; merged across processes by the driver.
+//
+// Counters are plain sums. `events`/`bytes` count arrivals during the measurement window;
+// `expected`/`delivered` count, for subscribers streaming when it opened, the events whose seq
+// the channel published inside it (so late events are still waited for during the grace time).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "histogram.h"
+
+namespace loadgen {
+
+struct Stats {
+  uint64_t subscribers = 0;       // subscribers this run was asked to open
+  uint64_t connected = 0;         // got a 200 response head
+  uint64_t failed = 0;            // gave up without a 200 (sum of the three below)
+  uint64_t failed_connect = 0;    // TCP connect or bind error
+  uint64_t failed_status = 0;     // non-200 status
+  uint64_t failed_closed = 0;     // closed or garbled before the response head
+  uint64_t retries = 0;           // reconnect attempts after a failure
+  uint64_t disconnected = 0;      // stream ended after the 200 (by the server or an error)
+  uint64_t streaming_at_end = 0;  // streams still open when the run ended
+  uint64_t events = 0;            // events received during the measurement window
+  uint64_t bytes = 0;             // body bytes received during the measurement window
+  uint64_t expected = 0;          // window events owed to the subscribers streaming at its start
+  uint64_t delivered = 0;         // of those, received (each seq counted once per subscriber)
+  uint64_t gaps = 0;              // seqs skipped, summed over subscribers, whole run
+  uint64_t dups = 0;              // seqs received again or out of order, whole run
+  uint64_t bad_events = 0;        // events whose data lacks a "seq" or "ts_us" number
+  uint64_t measure_us = 0;        // length of the measurement window (merged as the maximum)
+  Histogram latency_us;           // now(CLOCK_REALTIME) - ts_us of window events
+
+  void merge(const Stats& other);
+  // One line of "name=value" pairs (counters, then measure_us), then "latency=<histogram>". For the
+  // process driver only.
+  std::string serialize() const;
+  bool parse(std::string_view text);
+
+  using Field = std::pair<const char*, uint64_t Stats::*>;
+  // Every counter above, in output order.
+  static std::span<const Field> fields();
+};
+
+}  // namespace loadgen
