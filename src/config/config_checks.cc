@@ -68,14 +68,11 @@ void checkListeners(Reader& r, Config& c) {
 void checkUpstreams(Reader& r, Config& c) {
   for (const auto& [name, u] : c.upstreams) {
     const std::string path = "upstreams." + name;
-    if (u.reconnect.initial_delay > u.reconnect.max_delay) {
+    if (u.reconnect.initial_delay > u.reconnect.max_delay && !r.failedAt(path + ".reconnect")) {
       const std::string key = r.has(path + ".reconnect.initial_delay")
                                   ? path + ".reconnect.initial_delay"
                                   : path + ".reconnect.max_delay";
       report(r, key, "reconnect.initial_delay must not exceed reconnect.max_delay");
-    }
-    if (!u.url.empty() && !u.https && r.has(path + ".tls")) {
-      report(r, path + ".tls", "tls settings need an https:// url");
     }
   }
 }
@@ -105,7 +102,9 @@ void checkRoutes(Reader& r, Config& c) {
     const Route& route = c.routes[i];
     const std::string path = indexed("routes", i);
 
-    if (!route.upstream.empty() && c.upstreams.count(route.upstream) == 0) {
+    // A broken upstreams section was reported already; "unknown upstream" would only echo it.
+    if (!route.upstream.empty() && c.upstreams.count(route.upstream) == 0 &&
+        !r.failedAt("upstreams", /*include_below=*/false)) {
       std::string known;
       for (const auto& entry : c.upstreams) known += (known.empty() ? "" : ", ") + entry.first;
       report(r, path + ".upstream",
@@ -113,7 +112,8 @@ void checkRoutes(Reader& r, Config& c) {
                  (known.empty() ? std::string(" (no upstreams defined)")
                                 : " (defined: " + known + ")"));
     }
-    if (route.auth != AuthMode::kNone && !hasIdentitySource(c.identity)) {
+    if (route.auth != AuthMode::kNone && !hasIdentitySource(c.identity) &&
+        !r.failedAt("identity")) {
       report(r, path + ".auth",
              "auth needs an identity source (identity.jwt, identity.trusted_header or "
              "identity.auth_request)");
@@ -143,7 +143,7 @@ void checkRoutes(Reader& r, Config& c) {
     if (!upstream_template) continue;
     for (const std::string& name : upstream_template->variables()) {
       if (name == "user") {
-        if (route.auth != AuthMode::kRequired) {
+        if (route.auth != AuthMode::kRequired && !r.failedAt(path + ".auth")) {
           report(r, path + ".upstream_path",
                  "{user} needs \"auth: required\" on the route (every subscriber must have an "
                  "identity)");
@@ -174,6 +174,7 @@ void checkIdentity(Reader& r, Config& c) {
     report(r, "identity.jwt", "needs secret_file (HS256) or public_key_file (RS256, ES256)");
     return;
   }
+  if (r.failedAt("identity.jwt.algorithms")) return;  // already reported
   if (!r.has("identity.jwt.algorithms")) {
     // Default: every algorithm for which a key is configured.
     jwt.algorithms.clear();
@@ -203,7 +204,7 @@ void checkCors(Reader& r, Config& c) {
 
 void checkLimits(Reader& r, Config& c) {
   const SubscriberBuffer& b = c.limits.subscriber_buffer;
-  if (b.soft_bytes > b.hard_bytes) {
+  if (b.soft_bytes > b.hard_bytes && !r.failedAt("limits.subscriber_buffer")) {
     const std::string key = r.has("limits.subscriber_buffer.soft_bytes")
                                 ? "limits.subscriber_buffer.soft_bytes"
                                 : "limits.subscriber_buffer.hard_bytes";

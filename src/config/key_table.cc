@@ -62,11 +62,24 @@ void Reader::error(const YAML::Mark& mark, std::string message) {
 }
 
 void Reader::errorHere(const YAML::Mark& mark, std::string_view message) {
+  failed_paths_.push_back(path_);
   if (path_.empty()) {
     error(mark, std::string(message));
   } else {
     error(mark, path_ + ": " + std::string(message));
   }
+}
+
+bool Reader::failedAt(const std::string& path, bool include_below) const {
+  return std::any_of(failed_paths_.begin(), failed_paths_.end(), [&](const std::string& failed) {
+    if (failed.compare(0, path.size(), path) != 0) return false;
+    if (failed.size() == path.size()) return true;
+    return include_below && (failed[path.size()] == '.' || failed[path.size()] == '[');
+  });
+}
+
+bool Reader::hasValid(const std::string& path) const {
+  return has(path) && !failedAt(path);
 }
 
 YAML::Mark Reader::markOf(std::string path) const {

@@ -62,6 +62,11 @@ class Reader {
   // Remembers where the value at the current path was written.
   void remember(const YAML::Mark& mark) { marks_[path_] = mark; }
   bool has(const std::string& path) const { return marks_.count(path) != 0; }
+  // True when `path` was written and no error was reported for it or below it. Cross-key checks
+  // use it so that one bad value does not also produce a derived error.
+  bool hasValid(const std::string& path) const;
+  // True when an error was reported for `path` (or, with include_below, anywhere below it).
+  bool failedAt(const std::string& path, bool include_below = true) const;
   // Where `path` was written; falls back to the closest remembered ancestor ("a.b[2].c" ->
   // "a.b[2]" -> "a.b" -> "a" -> ""), or a null mark.
   YAML::Mark markOf(std::string path) const;
@@ -74,6 +79,7 @@ class Reader {
   std::string path_;
   std::vector<ConfigError> errors_;
   std::unordered_map<std::string, YAML::Mark> marks_;
+  std::vector<std::string> failed_paths_;  // paths errorHere() reported, in order
 };
 
 // A YAML value together with the position to blame for it: its own mark, or its key's mark when
