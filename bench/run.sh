@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# bench/run.sh SCENARIO — benchmark scenarios for ssegate, on loopback.
+#
+#   core   10,000 HTTP/1.1 subscribers on ONE channel, 10 events/s of 256 bytes:
+#          p99 origin-to-subscriber latency, every event delivered, gateway RSS per idle
+#          subscriber, gateway CPU, upstream connections seen by the origin.
+#          Writes bench/results/core.json and bench/RESULTS.md.
+#
+# Environment (defaults in brackets): BUILD [build], SKIP_BUILD [0], SUBSCRIBERS [10000],
+# RATE [10] events/s, SIZE [256] bytes, WARMUP [5] s, DURATION [30] s, HOLD [10] s (idle phase),
+# RAMP [2000] connections/s, PROCS [2] load generator processes, ORIGIN_PORT [18000],
+# GATEWAY_PORT [18080], ADMIN_PORT [18901].
+# Starts its own origin, gateway and load generators and stops only those (by PID).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+SKIP_BUILD=${SKIP_BUILD:-0}
+SUBSCRIBERS=${SUBSCRIBERS:-10000}
+RATE=${RATE:-10}
+SIZE=${SIZE:-256}
+WARMUP=${WARMUP:-5}
+DURATION=${DURATION:-30}
+HOLD=${HOLD:-10}
+RAMP=${RAMP:-2000}
+PROCS=${PROCS:-2}
+ORIGIN_PORT=${ORIGIN_PORT:-18000}
+GATEWAY_PORT=${GATEWAY_PORT:-18080}
+ADMIN_PORT=${ADMIN_PORT:-18901}
+CHANNEL=bench
+
+PIDS=()
+WORK=$(mktemp -d /tmp/ssegate-bench.XXXXXX)
+
+log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  log "logs kept in $WORK"
+}
+trap cleanup EXIT
+trap 'log "command failed at line $LINENO"' ERR
+
+# jnum KEY FILE: the first number after "KEY": in a one-line JSON file.
+jnum() { grep -o "\"$1\":-\?[0-9.]*" "$2" | head -1 | cut -d: -f2; }
+# Established TCP connections with this local port (server side of each connection).
+established() { ss -Htn state established "( sport = :$1 )" | wc -l; }
+listening() { [ "$(ss -Htln "( sport = :$1 )" | wc -l)" -gt 0 ]; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+metric() {  # metric NAME: sum of a Prometheus metric's samples on the admin port, or "null"
+  { curl -sf -m 2 "http://127.0.0.1:$ADMIN_PORT/metrics" 2>/dev/null || true; } |
+    awk -v name="$1" '$1 == name || index($1, name "{") == 1 {sum += $NF; found = 1}
+                      END {if (found) printf "%.0f\n", sum; else print "null"}'
+}
+calc() { awk "BEGIN {printf \"%.${2:-3}f\", ($1)}"; }
+sleep_until() {  # sleep_until EPOCH_NS
+  local left
+  left=$(calc "($1 - $(date +%s%N)) / 1e9" 3)
+  if awk "BEGIN {exit !($left > 0)}"; then sleep "$left"; fi
+}
+
+build() {
+  [ "$SKIP_BUILD" = 1 ] && return
+  log "building $BUILD (RelWithDebInfo)"
+  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$WORK/cmake.log"
+  cmake --build "$BUILD" -j2 --target ssegate ssegate-demo-origin ssegate-loadgen >>"$WORK/cmake.log"
+}
+
+start_origin() {
+  for port in "$ORIGIN_PORT" "$GATEWAY_PORT" "$ADMIN_PORT"; do
+    listening "$port" && die "port $port is already in use"
+  done
+  "$BUILD/ssegate-demo-origin" --listen "127.0.0.1:$ORIGIN_PORT" --rate "$RATE" --size "$SIZE" \
+    2>"$WORK/origin.log" &
+  ORIGIN_PID=$!
+  PIDS+=("$ORIGIN_PID")
+  for _ in $(seq 100); do listening "$ORIGIN_PORT" && return; sleep 0.05; done
+  die "origin did not start (see $WORK/origin.log)"
+}
+
+start_gateway() {
+  sed -e "s/127.0.0.1:18080/127.0.0.1:$GATEWAY_PORT/" -e "s/127.0.0.1:18901/127.0.0.1:$ADMIN_PORT/" \
+    -e "s/127.0.0.1:18000/127.0.0.1:$ORIGIN_PORT/" bench/core.yaml >"$WORK/ssegate.yaml"
+  "$BUILD/ssegate" -t -c "$WORK/ssegate.yaml" >/dev/null || die "bench config rejected"
+  "$BUILD/ssegate" -c "$WORK/ssegate.yaml" --log-level warn 2>"$WORK/gateway.log" &
+  GATEWAY_PID=$!
+  PIDS+=("$GATEWAY_PID")
+  for _ in $(seq 100); do listening "$GATEWAY_PORT" && return; sleep 0.05; done
+  die "gateway did not start (see $WORK/gateway.log)"
+}
+
+# Runs the load generator in the background; sets LOADGEN_PID.
+loadgen() {
+  local out=$1
+  shift
+  "$BUILD/ssegate-loadgen" --url "http://127.0.0.1:$GATEWAY_PORT/events/$CHANNEL" \
+    -n "$SUBSCRIBERS" --procs "$PROCS" --ramp "$RAMP" "$@" >"$out" 2>>"$WORK/loadgen.log" &
+  LOADGEN_PID=$!
+  PIDS+=("$LOADGEN_PID")
+}
+
+wait_loadgen() {
+  wait "$LOADGEN_PID" || die "load generator failed (see $WORK/loadgen.log)"
+  [ -s "$1" ] || die "load generator printed nothing"
+}
+
+scenario_core() {
+  build
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  start_origin
+  start_gateway
+  local ramp_s
+  ramp_s=$(calc "$SUBSCRIBERS / $RAMP" 1)
+  log "origin pid $ORIGIN_PID, gateway pid $GATEWAY_PID, work dir $WORK"
+
+  # Open the channel once so the baseline includes it (linger keeps the upstream stream).
+  curl -s -m 2 -N -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/events/$CHANNEL" || true
+  sleep 1
+  local rss_before rss_idle idle_seen
+  rss_before=$(rss_kb "$GATEWAY_PID")
+
+  log "idle phase: $SUBSCRIBERS subscribers connect and hold ${HOLD}s"
+  loadgen "$WORK/idle.json" --idle --duration "$HOLD" --progress 0
+  local deadline=$((SECONDS + ${ramp_s%.*} + 20))
+  while [ "$(established "$GATEWAY_PORT")" -lt "$SUBSCRIBERS" ] && [ $SECONDS -lt $deadline ]; do
+    sleep 0.5
+  done
+  sleep 2
+  idle_seen=$(established "$GATEWAY_PORT")
+  rss_idle=$(rss_kb "$GATEWAY_PID")
+  wait_loadgen "$WORK/idle.json"
+  for _ in $(seq 100); do [ "$(established "$GATEWAY_PORT")" -le 0 ] && break; sleep 0.1; done
+  local rss_per_sub_kib
+  rss_per_sub_kib=$(calc "($rss_idle - $rss_before) / $idle_seen" 2)
+  log "idle: $idle_seen connected, RSS ${rss_before} -> ${rss_idle} KiB, ${rss_per_sub_kib} KiB each"
+
+  log "stream phase: ramp ${ramp_s}s, warm-up ${WARMUP}s, measure ${DURATION}s"
+  local t0_ns window_open_ns
+  t0_ns=$(date +%s%N)
+  loadgen "$WORK/core-loadgen.json" --warmup "$WARMUP" --duration "$DURATION"
+  # The load generator opens its window 0.2 s (common start) + ramp + warm-up after it starts.
+  window_open_ns=$(calc "$t0_ns + (0.2 + $ramp_s + $WARMUP) * 1e9" 0)
+  sleep_until "$window_open_ns"
+  local cpu0 cpu1 delivered0 delivered1 t1_ns
+  cpu0=$(cpu_ticks "$GATEWAY_PID")
+  delivered0=$(metric ssegate_events_delivered_total)
+  sleep_until "$(calc "$window_open_ns + $DURATION * 1e9" 0)"
+  cpu1=$(cpu_ticks "$GATEWAY_PID")
+  delivered1=$(metric ssegate_events_delivered_total)
+  t1_ns=$(date +%s%N)
+  local rss_active hwm upstream_now
+  rss_active=$(rss_kb "$GATEWAY_PID")
+  hwm=$(hwm_kb "$GATEWAY_PID")
+  upstream_now=$(ss -Htn state established "( dport = :$ORIGIN_PORT )" | wc -l)
+  wait_loadgen "$WORK/core-loadgen.json"
+  curl -sf -m 2 "http://127.0.0.1:$ORIGIN_PORT/stats" >"$WORK/origin-stats.json" ||
+    die "origin /stats failed"
+
+  local lg=$WORK/core-loadgen.json
+  local cpu_s deliveries cpu_per_m
+  cpu_s=$(calc "($cpu1 - $cpu0) / $(getconf CLK_TCK)" 2)
+  if [ "$delivered0" != null ] && [ "$delivered1" != null ]; then
+    deliveries=$((delivered1 - delivered0))
+  else
+    deliveries=$(jnum events "$lg")
+  fi
+  cpu_per_m=$(calc "$deliveries > 0 ? $cpu_s / ($deliveries / 1e6) : 0" 2)
+  local p99 connected failed disconnected gaps dups missing stream_requests max_streams
+  p99=$(jnum p99 "$lg")
+  connected=$(jnum connected "$lg")
+  failed=$(jnum failed "$lg")
+  disconnected=$(jnum disconnected "$lg")
+  gaps=$(jnum gaps "$lg")
+  dups=$(jnum dups "$lg")
+  missing=$(jnum missing "$lg")
+  stream_requests=$(jnum stream_requests "$WORK/origin-stats.json")
+  max_streams=$(jnum max_streams "$WORK/origin-stats.json")
+
+  met() { if awk "BEGIN {exit !($1)}"; then echo met; else echo "NOT met"; fi; }
+  local m_latency m_delivery m_rss m_upstream all_delivered
+  m_latency=$(met "$p99 <= 50")
+  m_delivery=$(met "$connected == $SUBSCRIBERS && $failed == 0 && $disconnected == 0 && \
+                    $gaps == 0 && $dups == 0 && $missing == 0")
+  all_delivered=$([ "$m_delivery" = met ] && echo true || echo false)
+  m_rss=$(met "$rss_per_sub_kib <= 8")
+  m_upstream=$(met "$stream_requests == 1 && $max_streams == 1")
+
+  mkdir -p bench/results
+  cat >bench/results/core.json <<JSON
+{"scenario":"core","date":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","commit":"$(git rev-parse --short HEAD)",
+ "machine":{"cpus":$(nproc),"kernel":"$(uname -r)"},
+ "params":{"subscribers":$SUBSCRIBERS,"channels":1,"rate_per_s":$RATE,"size_bytes":$SIZE,
+           "warmup_s":$WARMUP,"duration_s":$DURATION,"ramp_per_s":$RAMP,"loadgen_procs":$PROCS,
+           "gateway_workers":2},
+ "latency_ms":{"p50":$(jnum p50 "$lg"),"p90":$(jnum p90 "$lg"),"p99":$p99,
+               "p999":$(jnum p999 "$lg"),"max":$(jnum max "$lg")},
+ "delivery":{"all_delivered":$all_delivered,"connected":$connected,"failed":$failed,
+             "disconnected":$disconnected,"expected":$(jnum expected "$lg"),
+             "delivered":$(jnum delivered "$lg"),"missing":$missing,"gaps":$gaps,"dups":$dups,
+             "deliveries_per_s":$(jnum deliveries_per_s "$lg")},
+ "gateway":{"rss_before_kib":$rss_before,"rss_idle_kib":$rss_idle,"idle_subscribers":$idle_seen,
+            "rss_per_idle_subscriber_kib":$rss_per_sub_kib,"rss_active_kib":$rss_active,
+            "rss_peak_kib":$hwm,"cpu_s":$cpu_s,"deliveries_in_cpu_window":$deliveries,
+            "cpu_s_per_million_deliveries":$cpu_per_m},
+ "origin":{"upstream_connections_now":$upstream_now,"stream_requests":$stream_requests,
+           "max_concurrent_streams":$max_streams},
+ "targets":{"p99_le_50ms":"$m_latency","all_delivered":"$m_delivery",
+            "rss_le_8kib_per_idle_subscriber":"$m_rss","one_upstream_connection":"$m_upstream"},
+ "loadgen":$(cat "$lg"),
+ "loadgen_idle":$(cat "$WORK/idle.json")}
+JSON
+
+  cat >bench/RESULTS.md <<MD
+# Benchmark results
+
+Produced by \`bench/run.sh core\` ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD),
+$(nproc) CPUs, loopback, gateway with 2 workers; load generator with $PROCS processes on the same
+CPUs). Raw numbers: [results/core.json](results/core.json).
+
+## core: $SUBSCRIBERS HTTP/1.1 subscribers, one channel, $RATE events/s of $SIZE bytes
+
+| Measure | Target | Measured | |
+|---|---|---|---|
+| p99 origin-to-subscriber latency | <= 50 ms | $p99 ms (p50 $(jnum p50 "$lg"), p999 $(jnum p999 "$lg"), max $(jnum max "$lg")) | $m_latency |
+| every event delivered | gaps = dups = missing = 0 | $(jnum delivered "$lg") of $(jnum expected "$lg") delivered; gaps $gaps, dups $dups; connected $connected, failed $failed, disconnected $disconnected | $m_delivery |
+| gateway RSS per idle subscriber | <= 8 KiB | $rss_per_sub_kib KiB ($rss_before -> $rss_idle KiB with $idle_seen subscribers) | $m_rss |
+| upstream connections at the origin | exactly 1 | $stream_requests stream request(s), at most $max_streams at once | $m_upstream |
+| gateway CPU over the ${DURATION} s window | (report) | $cpu_s s, $cpu_per_m s per million deliveries | |
+| deliveries per second | (report) | $(jnum deliveries_per_s "$lg") | |
+
+Latency is the subscriber's CLOCK_REALTIME at receipt minus the event's intended send time
+(\`ts_us\`, open-loop schedule in the demo origin), so origin timer lateness (~1-2 ms) is
+included. The idle phase connects the subscribers to the same channel and holds them without
+parsing; RSS is VmRSS from /proc after the channel was opened once (baseline) and after all
+subscribers were connected.
+MD
+  log "results: bench/results/core.json, bench/RESULTS.md"
+  log "p99 ${p99} ms ($m_latency), delivery $m_delivery, RSS/idle sub ${rss_per_sub_kib} KiB ($m_rss), upstream $stream_requests/$max_streams ($m_upstream), CPU ${cpu_s}s"
+}
+
+case "${1:-core}" in
+  core) scenario_core ;;
+  *) die "unknown scenario '$1' (known: core)" ;;
+esac
