@@ -65,3 +65,25 @@ TEST(ConfigCheck, H1_ConfigCheck) {
 
 }  // namespace
 }  // namespace ssegate::integration
+
+namespace ssegate::integration {
+namespace {
+
+TEST(ConfigCheck, H1_VersionAndBadConfigAtStart) {
+  TempDir dir;
+  const CommandResult version =
+      runCommand({SSEGATE_BINARY, "--version"}, dir.file("version.out"), Millis(20000));
+  EXPECT_TRUE(version.exit.exited && version.exit.code == 0) << version.exit.describe();
+  EXPECT_NE(version.output.find_first_of("0123456789"), std::string::npos) << version.output;
+
+  // Starting (not -t) with an invalid file fails fast with a located message.
+  const std::string bad_path = dir.write("start.yaml", "workers: 2\nnot_a_key: 1\n");
+  const CommandResult start =
+      runCommand({SSEGATE_BINARY, "-c", bad_path}, dir.file("start.out"), Millis(20000));
+  EXPECT_FALSE(start.timed_out) << "ssegate started with an invalid configuration";
+  EXPECT_TRUE(start.exit.exited && start.exit.code != 0) << start.exit.describe();
+  EXPECT_NE(start.output.find("start.yaml:2:"), std::string::npos) << start.output;
+}
+
+}  // namespace
+}  // namespace ssegate::integration

@@ -19,10 +19,13 @@ TEST_F(GatewayTest, H1_MaxConnections) {
   EXPECT_TRUE(isErrorResponse(*sixth, 503)) << "the 6th connection";
 
   // Free one slot: a new subscriber is accepted again (the close takes a moment to be seen).
+  // A rejected attempt is closed before the next one, or it would hold the slot itself.
+  sixth.reset();
   fleet.client(0).close();
   std::unique_ptr<SseClient> again;
   const bool accepted = waitUntil(
       [&] {
+        again.reset();
         again = openStream("/events/cap");
         return again->status() == 200;
       },

@@ -16,8 +16,14 @@ std::string GatewayConfig::toYaml() const {
     << "    connect_timeout: " << connect_timeout << "\n"
     << "    idle_timeout: " << idle_timeout << "\n"
     << "    reconnect: { initial_delay: " << reconnect_initial_delay
-    << ", max_delay: " << reconnect_max_delay << " }\n"
-    << "routes:\n"
+    << ", max_delay: " << reconnect_max_delay << " }\n";
+  if (!upstream_headers.empty()) {
+    y << "    headers:\n";
+    for (const auto& [name, value] : upstream_headers) {
+      y << "      " << name << ": \"" << value << "\"\n";
+    }
+  }
+  y << "routes:\n"
     << "  - path: " << route_path << "\n"
     << "    upstream: origin\n"
     << "    upstream_path: " << upstream_path << "\n"
@@ -28,6 +34,8 @@ std::string GatewayConfig::toYaml() const {
     << " }\n"
     << "limits:\n"
     << "  max_connections: " << max_connections << "\n"
+    << "  max_channels: " << max_channels << "\n"
+    << "  max_event_bytes: " << max_event_bytes << "\n"
     << "  max_request_header_bytes: " << max_request_header_bytes << "\n"
     << "  request_header_timeout: " << request_header_timeout << "\n"
     << "  subscriber_buffer: { soft_bytes: " << soft_bytes << ", soft_timeout: " << soft_timeout

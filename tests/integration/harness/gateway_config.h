@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ssegate::integration {
 
@@ -18,6 +20,7 @@ struct GatewayConfig {
   std::string idle_timeout = "10s";
   std::string reconnect_initial_delay = "50ms";
   std::string reconnect_max_delay = "500ms";
+  std::vector<std::pair<std::string, std::string>> upstream_headers;  // upstreams.origin.headers
 
   std::string route_path = "/events/{channel}";
   std::string upstream_path = "/stream/{channel}";
@@ -28,6 +31,8 @@ struct GatewayConfig {
   std::string replay_max_age = "5m";
 
   int max_connections = 50000;
+  int max_channels = 100000;
+  std::string max_event_bytes = "1MiB";
   std::string max_request_header_bytes = "16KiB";
   std::string request_header_timeout = "2s";
   std::string soft_bytes = "256KiB";

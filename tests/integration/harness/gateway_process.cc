@@ -2,6 +2,9 @@
 
 #include <signal.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "harness/socket_util.h"
 
 namespace ssegate::integration {
@@ -15,7 +18,9 @@ GatewayProcess::~GatewayProcess() {
 
 bool GatewayProcess::start(Millis timeout) {
   const std::string config_path = dir_.write("ssegate.yaml", config_.toYaml());
-  if (!child_.spawn({binary_, "-c", config_path, "--log-level", "info"},
+  // SSEGATE_IT_LOG_LEVEL=debug helps when chasing a failure; the contract level is info.
+  const char* level = std::getenv("SSEGATE_IT_LOG_LEVEL");
+  if (!child_.spawn({binary_, "-c", config_path, "--log-level", level != nullptr ? level : "info"},
                     dir_.file("ssegate.log"))) {
     start_problem_ = "cannot spawn " + binary_;
     return false;
@@ -42,6 +47,17 @@ ChildProcess::Exit GatewayProcess::stop(Millis timeout) {
   if (auto exit = child_.wait(timeout)) return *exit;
   killed_ = true;
   return child_.kill();
+}
+
+void GatewayProcess::rewriteConfig(const GatewayConfig& config) {
+  config_ = config;
+  rewriteConfigText(config_.toYaml());
+}
+
+void GatewayProcess::rewriteConfigText(const std::string& yaml) {
+  // Write then rename, so the gateway never reads a half-written file.
+  dir_.write("ssegate.yaml.new", yaml);
+  std::rename(dir_.file("ssegate.yaml.new").c_str(), dir_.file("ssegate.yaml").c_str());
 }
 
 std::string GatewayProcess::log() const {

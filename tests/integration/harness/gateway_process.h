@@ -1,6 +1,6 @@
 // The real ssegate binary as a child process: writes the YAML into a temp dir, starts
-// `ssegate -c <dir>/ssegate.yaml --log-level info` with stderr/stdout into <dir>/ssegate.log,
-// waits (bounded) until the listener accepts, and stops it with SIGTERM.
+// `ssegate -c <dir>/ssegate.yaml --log-level info` (or $SSEGATE_IT_LOG_LEVEL) with stderr/stdout
+// into <dir>/ssegate.log, waits (bounded) until the listener accepts, and stops it with SIGTERM.
 //
 // Owned by the test thread. problems() lists everything that must fail a test: a start that
 // never listened, an early exit, a non-zero exit or a signal at stop, a stop that needed SIGKILL,
@@ -30,6 +30,12 @@ class GatewayProcess {
   // SIGTERM, then waits up to `timeout`; SIGKILL after that (recorded as a problem).
   ChildProcess::Exit stop(Millis timeout = Millis(15000));
   bool running() { return child_.running(); }
+  bool signal(int signo) { return child_.signal(signo); }
+  // Waits up to `timeout` for the process to end by itself (after a signal the test sent).
+  std::optional<ChildProcess::Exit> waitExit(Millis timeout) { return child_.wait(timeout); }
+  // Replaces the configuration file (for a SIGHUP reload); `config()` follows it.
+  void rewriteConfig(const GatewayConfig& config);
+  void rewriteConfigText(const std::string& yaml);
   pid_t pid() const { return child_.pid(); }
 
   uint16_t port() const { return config_.port; }
