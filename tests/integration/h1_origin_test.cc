@@ -75,6 +75,53 @@ TEST_F(GatewayTest, H1_DefinitiveOriginStatus) {
   EXPECT_LE(origin_.acceptedCount("/stream/gone"), 3u) << "the gateway keeps retrying a 404";
 }
 
+// Every definitive status is relayed as such to a new channel's first subscriber.
+TEST_F(GatewayTest, H1_DefinitiveOriginStatusesRelayed) {
+  const int statuses[] = {204, 401, 403, 404, 410};
+  for (int status : statuses) origin_.setStatus("/stream/s" + std::to_string(status), status);
+  ASSERT_NO_FATAL_FAILURE(startGateway());
+  for (int status : statuses) {
+    auto c = openStream("/events/s" + std::to_string(status));
+    if (c->status() == 200) {
+      // The other accepted behaviour: 200, then the stream ends, then the retry gets it.
+      ASSERT_TRUE(c->waitClosed()) << status << ": " << c->describe();
+      c = openStream("/events/s" + std::to_string(status));
+    }
+    c->waitClosed();
+    EXPECT_EQ(c->status(), status) << c->describe();
+    EXPECT_TRUE(c->closed()) << status << ": " << c->describe();
+    if (status == 204) {
+      EXPECT_EQ(c->bodyBytes(), 0u) << "a 204 with a body";
+    }
+  }
+}
+
+// A definitive answer on a reconnect ends the live streams of the channel (an EventSource then
+// reconnects and sees the status itself).
+TEST_F(GatewayTest, H1_DefinitiveStatusEndsLiveStreams) {
+  ASSERT_NO_FATAL_FAILURE(startGateway());
+  ClientFleet fleet(port());
+  ASSERT_TRUE(fleet.connectAll(3, "/events/ending", Millis(10000)));
+  ASSERT_TRUE(origin_.waitOpenStreams("/stream/ending", 1, Millis(5000)));
+  origin_.publish("ending", "e-1", "last words");
+  ASSERT_TRUE(fleet.waitAllEvents(1, Millis(5000)));
+  origin_.stop();
+  origin_.setStatus("/stream/ending", 410);
+  ASSERT_TRUE(origin_.start());
+  ASSERT_TRUE(origin_.waitAcceptedCount("/stream/ending", 2, Millis(5000)));
+  ASSERT_TRUE(fleet.pumpUntil([&] { return fleet.countClosed() == fleet.size(); }, Millis(5000)))
+      << "live streams stayed open after the origin answered 410: "
+      << fleet.describeFirst([](const SseClient& c) { return !c.closed(); });
+  for (size_t i = 0; i < fleet.size(); ++i) {
+    EXPECT_FALSE(fleet.client(i).response().truncated())
+        << "stream #" << i << " was cut instead of ended (no last chunk)";
+    EXPECT_TRUE(hasIds(fleet.client(i).events(), {"e-1"}));
+  }
+  auto retry = openStream("/events/ending");
+  retry->waitClosed();
+  EXPECT_EQ(retry->status(), 410) << retry->describe();
+}
+
 // A transient origin error (500, wrong content type) is retried with backoff while the
 // subscriber keeps its 200 stream; once the origin recovers, events flow.
 TEST_F(GatewayTest, H1_OriginErrorsAreRetried) {

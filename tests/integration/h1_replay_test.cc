@@ -1,7 +1,9 @@
 // Resume with Last-Event-ID (header or ?lastEventId=) from the channel's replay ring, with
 // X-Replay: hit|miss|none, no gap and no duplicate between replayed and live events.
 
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "gateway_test.h"
 
@@ -123,6 +125,77 @@ TEST_F(GatewayTest, H1_ReplayRingIsBounded) {
   evicted->pumpUntil([] { return false; }, Millis(200));
   EXPECT_TRUE(hasIds(evicted->events(), idSequence("g-", 4, 6)));
   EXPECT_TRUE(hasIds(kept->events(), idSequence("g-", 5, 6)));
+}
+
+// Subscribers join with Last-Event-ID while the origin publishes continuously: each gets a
+// contiguous sequence from its resume point to the end, with no gap and no duplicate at the
+// seam between replayed and live events. Fresh subscribers get a contiguous tail.
+TEST_F(GatewayTest, H1_ReplayLiveSeamUnderLoad) {
+  ASSERT_NO_FATAL_FAILURE(startGateway());
+  ClientFleet fleet(port());
+  SseClient& keeper = fleet.add("/events/seam");
+  ASSERT_TRUE(fleet.waitHeads(Millis(5000)));
+  ASSERT_TRUE(origin_.waitOpenStreams("/stream/seam", 1, Millis(5000)));
+
+  constexpr int kEvents = 600;
+  std::atomic<bool> publishing{true};
+  std::thread publisher([&] {
+    for (int i = 1; i <= kEvents; ++i) {
+      origin_.publish("seam", "e-" + std::to_string(i), "seam " + std::to_string(i));
+      if (i % 4 == 0) std::this_thread::sleep_for(Millis(5));
+    }
+    publishing = false;
+  });
+  struct Joiner {
+    SseClient* client;
+    int resume_after;  // -1: no Last-Event-ID
+  };
+  std::vector<Joiner> joiners;
+  while (publishing && joiners.size() < 60) {
+    fleet.pumpFor(Millis(15));
+    const int seen = static_cast<int>(keeper.events().size());
+    if (seen > 0 && joiners.size() % 3 != 2) {
+      joiners.push_back(
+          {&fleet.add("/events/seam", {{"Last-Event-ID", keeper.events().back().id}}), seen});
+    } else {
+      joiners.push_back({&fleet.add("/events/seam"), -1});
+    }
+  }
+  publisher.join();
+  // A last event once every joiner has its stream, so that even the latest fresh joiner
+  // has something to receive.
+  ASSERT_TRUE(fleet.waitHeads(Millis(10000)));
+  constexpr int kLast = kEvents + 1;
+  origin_.publish("seam", "e-" + std::to_string(kLast), "the end");
+  const std::string last_id = "e-" + std::to_string(kLast);
+  ASSERT_TRUE(fleet.pumpUntil(
+      [&] {
+        for (size_t i = 0; i < fleet.size(); ++i) {
+          const auto& ev = fleet.client(i).events();
+          if (fleet.client(i).closed() || ev.empty() || ev.back().id != last_id) return false;
+        }
+        return true;
+      },
+      Millis(15000)))
+      << fleet.describeFirst([&](const SseClient& c) {
+           return c.closed() || c.events().empty() || c.events().back().id != last_id;
+         });
+  fleet.pumpFor(Millis(200));
+  EXPECT_TRUE(hasIds(keeper.events(), idSequence("e-", 1, kLast)));
+  ASSERT_GE(joiners.size(), 10u) << "the publisher finished before subscribers could join";
+  for (size_t j = 0; j < joiners.size(); ++j) {
+    const SseClient& c = *joiners[j].client;
+    if (joiners[j].resume_after >= 0) {
+      EXPECT_TRUE(isSseStream(c, "hit")) << "joiner #" << j;
+      EXPECT_TRUE(hasIds(c.events(), idSequence("e-", joiners[j].resume_after + 1, kLast)))
+          << "joiner #" << j << " resumed after e-" << joiners[j].resume_after;
+    } else {
+      ASSERT_FALSE(c.events().empty());
+      const int first = std::stoi(c.events().front().id.substr(2));
+      EXPECT_TRUE(hasIds(c.events(), idSequence("e-", first, kLast))) << "fresh joiner #" << j;
+      EXPECT_TRUE(isSseStream(c, "none")) << "fresh joiner #" << j;
+    }
+  }
 }
 
 }  // namespace
