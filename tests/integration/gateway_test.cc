@@ -48,8 +48,19 @@ GatewayConfig GatewayTest::defaultConfig() const {
 }
 
 void GatewayTest::startGateway(const GatewayConfig& config) {
-  gateway_ = std::make_unique<GatewayProcess>(SSEGATE_BINARY, config);
-  ASSERT_TRUE(gateway_->start()) << gateway_->problems();
+  // freePort() can race with another process (or a parallel test's client) taking the port;
+  // only that case is retried, with fresh ports.
+  GatewayConfig attempt = config;
+  for (int tries = 1;; ++tries) {
+    gateway_ = std::make_unique<GatewayProcess>(SSEGATE_BINARY, attempt);
+    if (gateway_->start()) return;
+    const bool port_taken = gateway_->log().find("in use") != std::string::npos;
+    if (!port_taken || tries == 3) break;
+    gateway_->stop();
+    attempt.port = freePort();
+    if (attempt.admin_port != 0) attempt.admin_port = freePort();
+  }
+  FAIL() << gateway_->problems() << "---- ssegate log ----\n" << gateway_->log();
 }
 
 std::unique_ptr<SseClient> GatewayTest::openStream(const std::string& target,

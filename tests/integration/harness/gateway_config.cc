@@ -9,8 +9,9 @@ std::string GatewayConfig::toYaml() const {
   y << "workers: " << workers << "\n"
     << "listeners:\n"
     << "  - address: 127.0.0.1:" << port << "\n"
-    << "    protocols: [http1]\n"
-    << "upstreams:\n"
+    << "    protocols: [http1]\n";
+  if (admin_port > 0) y << "admin:\n  address: 127.0.0.1:" << admin_port << "\n";
+  y << "upstreams:\n"
     << "  origin:\n"
     << "    url: http://127.0.0.1:" << origin_port << "\n"
     << "    connect_timeout: " << connect_timeout << "\n"

@@ -14,6 +14,7 @@ namespace ssegate::integration {
 struct GatewayConfig {
   uint16_t port = 0;         // the downstream listener
   uint16_t origin_port = 0;  // the FakeOrigin
+  uint16_t admin_port = 0;   // > 0: an admin listener on 127.0.0.1:admin_port
   int workers = 2;
 
   std::string connect_timeout = "1s";
