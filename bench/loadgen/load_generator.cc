@@ -175,8 +175,9 @@ void LoadGenerator::logFailure(const Subscriber& subscriber, const char* what, i
                failure_logs_ == kMaxFailureLogs ? "; further failures not logged" : "");
 }
 
-void LoadGenerator::onBytes(size_t size) {
-  now_us_ = realtimeUs();
+void LoadGenerator::onBytes(size_t size, int64_t receive_us) {
+  read_us_ = realtimeUs();
+  receive_us_ = receive_us != 0 ? receive_us : read_us_;
   if (phase_ == Phase::kMeasure) stats_.bytes += size;
 }
 
@@ -241,7 +242,8 @@ void LoadGenerator::onEvent(Subscriber& subscriber, std::string_view data) {
     window.start = seq - 1;
   }
   if (seq > window.start && (!window.ended || seq <= window.end)) {
-    stats_.latency_us.record(now_us_ > ts_us ? static_cast<uint64_t>(now_us_ - ts_us) : 0);
+    stats_.latency_us.record(receive_us_ > ts_us ? static_cast<uint64_t>(receive_us_ - ts_us) : 0);
+    stats_.read_latency_us.record(read_us_ > ts_us ? static_cast<uint64_t>(read_us_ - ts_us) : 0);
     if (fresh && subscriber.eligible) ++subscriber.window_delivered;
   }
 }

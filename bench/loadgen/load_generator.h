@@ -39,7 +39,8 @@ class LoadGenerator {
   uv_loop_t* loop() { return &loop_; }
   const Options& options() const { return options_; }
   uv_buf_t readBuffer() { return uv_buf_init(read_buffer_.data(), read_buffer_.size()); }
-  void onBytes(size_t size);
+  // `receive_us` is the kernel's receive time of these bytes (CLOCK_REALTIME), 0 if unknown.
+  void onBytes(size_t size, int64_t receive_us);
   void onConnected(Subscriber& subscriber);
   // Returns true when the subscriber should reconnect (after its handle closed).
   bool onFailure(Subscriber& subscriber, Subscriber::Failure failure, int detail);
@@ -87,7 +88,8 @@ class LoadGenerator {
   uint64_t end_ns_;
   uint64_t next_progress_ns_;
   uint64_t window_opened_ns_ = 0;
-  int64_t now_us_ = 0;  // CLOCK_REALTIME of the read being processed
+  int64_t receive_us_ = 0;  // kernel receive time of the bytes being processed (CLOCK_REALTIME)
+  int64_t read_us_ = 0;     // when this process read them (CLOCK_REALTIME)
   Stats stats_;
 };
 

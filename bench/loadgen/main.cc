@@ -32,6 +32,19 @@ std::string jsonString(const std::string& text) {
   return out + "\"";
 }
 
+std::string latencyJson(const loadgen::Histogram& histogram) {
+  auto ms = [&](double percent) {
+    return static_cast<double>(histogram.percentile(percent)) / 1000.0;
+  };
+  char text[256];
+  std::snprintf(text, sizeof(text),
+                "{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,"
+                "\"mean\":%.3f}",
+                ms(50), ms(90), ms(99), ms(99.9), static_cast<double>(histogram.max()) / 1000.0,
+                histogram.mean() / 1000.0);
+  return text;
+}
+
 void printJson(const loadgen::Options& options, const loadgen::Stats& stats) {
   std::string out = "{\"mode\":" + jsonString(options.idle ? "idle" : "stream") +
                     ",\"url\":" + jsonString(options.url) +
@@ -42,20 +55,16 @@ void printJson(const loadgen::Options& options, const loadgen::Stats& stats) {
   }
   uint64_t missing = stats.expected > stats.delivered ? stats.expected - stats.delivered : 0;
   double measure_s = static_cast<double>(stats.measure_us) / 1e6;
-  char tail[512];
-  auto ms = [&](double percent) {
-    return static_cast<double>(stats.latency_us.percentile(percent)) / 1000.0;
-  };
+  char tail[256];
   std::snprintf(tail, sizeof(tail),
                 ",\"missing\":%llu,\"measure_s\":%.3f,\"deliveries_per_s\":%.1f"
-                ",\"latency_samples\":%llu,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f"
-                ",\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f}}\n",
+                ",\"latency_samples\":%llu",
                 static_cast<unsigned long long>(missing), measure_s,
                 measure_s > 0 ? static_cast<double>(stats.events) / measure_s : 0.0,
-                static_cast<unsigned long long>(stats.latency_us.count()), ms(50), ms(90), ms(99),
-                ms(99.9), static_cast<double>(stats.latency_us.max()) / 1000.0,
-                stats.latency_us.mean() / 1000.0);
+                static_cast<unsigned long long>(stats.latency_us.count()));
   out += tail;
+  out += ",\"latency_ms\":" + latencyJson(stats.latency_us);
+  out += ",\"read_latency_ms\":" + latencyJson(stats.read_latency_us) + "}\n";
   std::fputs(out.c_str(), stdout);
   std::fflush(stdout);
 }

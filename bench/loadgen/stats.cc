@@ -35,6 +35,7 @@ void Stats::merge(const Stats& other) {
   for (const Field& field : kFields) this->*field.second += other.*field.second;
   if (other.measure_us > measure_us) measure_us = other.measure_us;
   latency_us.merge(other.latency_us);
+  read_latency_us.merge(other.read_latency_us);
 }
 
 std::string Stats::serialize() const {
@@ -44,7 +45,8 @@ std::string Stats::serialize() const {
     out += "=" + std::to_string(this->*field.second) + " ";
   }
   out += "measure_us=" + std::to_string(measure_us) + " ";
-  return out + "latency=" + latency_us.serialize() + "\n";
+  return out + "\nlatency=" + latency_us.serialize() +
+         "\nread_latency=" + read_latency_us.serialize() + "\n";
 }
 
 namespace {
@@ -66,11 +68,15 @@ bool Stats::parse(std::string_view text) {
     if (!parseField(&text, field.first, &(this->*field.second))) return false;
   }
   if (!parseField(&text, "measure_us", &measure_us)) return false;
-  constexpr std::string_view kLatency = "latency=";
-  if (text.substr(0, kLatency.size()) != kLatency) return false;
-  text.remove_prefix(kLatency.size());
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  return latency_us.parse(text);
+  for (auto [key, histogram] : {std::pair{std::string_view("\nlatency="), &latency_us},
+                                std::pair{std::string_view("\nread_latency="), &read_latency_us}}) {
+    if (text.substr(0, key.size()) != key) return false;
+    text.remove_prefix(key.size());
+    size_t end = text.find('\n');
+    if (end == std::string_view::npos || !histogram->parse(text.substr(0, end))) return false;
+    text.remove_prefix(end);
+  }
+  return true;
 }
 
 }  // namespace loadgen

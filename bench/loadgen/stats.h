@@ -33,10 +33,11 @@ struct Stats {
   uint64_t dups = 0;              // seqs received again or out of order, whole run
   uint64_t bad_events = 0;        // events whose data lacks a "seq" or "ts_us" number
   uint64_t measure_us = 0;        // length of the measurement window (merged as the maximum)
-  Histogram latency_us;           // now(CLOCK_REALTIME) - ts_us of window events
+  Histogram latency_us;           // kernel receive time - ts_us of window events (CLOCK_REALTIME)
+  Histogram read_latency_us;      // the same, to when this process read them
 
   void merge(const Stats& other);
-  // One line of "name=value" pairs (counters, then measure_us), then "latency=<histogram>". For the
+  // "name=value" pairs (counters, then measure_us), then one line per histogram. For the
   // process driver only.
   std::string serialize() const;
   bool parse(std::string_view text);

@@ -1,10 +1,31 @@
 #include "subscriber.h"
 
+#include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include "load_generator.h"
 
 namespace loadgen {
+namespace {
+
+// The kernel receive time of the data just read, from the SCM_TIMESTAMPNS control message.
+int64_t receiveTimeUs(msghdr* message) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(message); c != nullptr; c = CMSG_NXTHDR(message, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec ts;
+      std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+      return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
 
 Subscriber::Subscriber(LoadGenerator* generator, uint64_t index, uint64_t channel, std::string path)
     : generator_(generator),
@@ -18,80 +39,112 @@ void Subscriber::connect(const sockaddr_in* source) {
   ++attempts;
   retry_after_close_ = false;
   sse_.reset();
-  int rc = uv_tcp_init_ex(generator_->loop(), &tcp_, AF_INET);
-  if (rc != 0) {  // no handle to close (e.g. EMFILE): report and maybe retry directly
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) {  // no handle to close (e.g. EMFILE): report and maybe retry directly
+    if (generator_->onFailure(*this, Failure::kConnect, -errno)) generator_->scheduleRetry(this);
+    return;
+  }
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+  if (int rc = uv_poll_init_socket(generator_->loop(), &poll_, fd_); rc != 0) {
+    ::close(fd_);
+    fd_ = -1;
     if (generator_->onFailure(*this, Failure::kConnect, rc)) generator_->scheduleRetry(this);
     return;
   }
-  tcp_.data = this;
+  poll_.data = this;
   state_ = State::kConnecting;
+  int rc = 0;
   if (source != nullptr) {
     // Defer the port choice to connect(), so a port is unique per 4-tuple, not per source IP.
-    uv_os_fd_t fd;
-    int one = 1;
-    if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0) {
-      setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-    }
-    rc = uv_tcp_bind(&tcp_, reinterpret_cast<const sockaddr*>(source), 0);
+    setsockopt(fd_, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+    if (bind(fd_, reinterpret_cast<const sockaddr*>(source), sizeof(*source)) != 0) rc = -errno;
   }
-  if (rc == 0) {
-    rc = uv_tcp_connect(&connect_req_, &tcp_,
-                        reinterpret_cast<const sockaddr*>(&generator_->options().target),
-                        &Subscriber::onConnect);
+  const sockaddr_in& target = generator_->options().target;
+  if (rc == 0 && ::connect(fd_, reinterpret_cast<const sockaddr*>(&target), sizeof(target)) != 0 &&
+      errno != EINPROGRESS) {
+    rc = -errno;
   }
+  if (rc == 0) rc = uv_poll_start(&poll_, UV_WRITABLE, &Subscriber::onPoll);
   if (rc != 0) fail(Failure::kConnect, rc);
 }
 
-void Subscriber::onConnect(uv_connect_t* req, int status) {
-  static_cast<Subscriber*>(req->handle->data)->handleConnect(status);
-}
-
-void Subscriber::handleConnect(int status) {
-  if (state_ != State::kConnecting) return;  // closed meanwhile (UV_ECANCELED)
+void Subscriber::onPoll(uv_poll_t* handle, int status, int events) {
+  auto* self = static_cast<Subscriber*>(handle->data);
   if (status < 0) {
-    fail(Failure::kConnect, status);
+    if (self->state_ == State::kStreaming) {
+      self->end(uv_strerror(status));
+    } else if (self->state_ != State::kClosing) {
+      self->fail(self->state_ == State::kConnecting ? Failure::kConnect : Failure::kClosed, status);
+    }
     return;
   }
-  state_ = State::kWaitingHead;
-  request_ = codec_.request();
-  uv_buf_t buf = uv_buf_init(request_.data(), static_cast<unsigned>(request_.size()));
-  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
-  int rc = uv_write(&write_req_, stream, &buf, 1, &Subscriber::onWrite);
-  if (rc == 0) rc = uv_read_start(stream, &Subscriber::onAlloc, &Subscriber::onRead);
-  if (rc != 0) fail(Failure::kClosed, rc);
+  if ((events & UV_WRITABLE) != 0) self->handleWritable();
+  if ((events & UV_READABLE) != 0) self->handleReadable();
 }
 
-void Subscriber::onWrite(uv_write_t* req, int status) {
-  auto* self = static_cast<Subscriber*>(req->handle->data);
-  if (status < 0 && self->state_ == State::kWaitingHead) self->fail(Failure::kClosed, status);
-}
-
-void Subscriber::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
-  *buf = static_cast<Subscriber*>(handle->data)->generator_->readBuffer();
-}
-
-void Subscriber::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
-  static_cast<Subscriber*>(stream->data)->handleRead(nread, buf);
-}
-
-void Subscriber::handleRead(ssize_t nread, const uv_buf_t* buf) {
+void Subscriber::handleWritable() {
+  if (state_ == State::kConnecting) {
+    int error = 0;
+    socklen_t length = sizeof(error);
+    getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length);
+    if (error != 0) {
+      fail(Failure::kConnect, -error);
+      return;
+    }
+    state_ = State::kWaitingHead;
+    request_ = codec_.request();
+    request_sent_ = 0;
+  }
   if (state_ != State::kWaitingHead && state_ != State::kStreaming) return;
-  if (nread < 0) {
-    if (state_ == State::kStreaming) {
-      end(nread == UV_EOF ? "closed by server" : uv_strerror(static_cast<int>(nread)));
-    } else {
-      fail(Failure::kClosed, static_cast<int>(nread));
+  while (request_sent_ < request_.size()) {
+    ssize_t n =
+        send(fd_, request_.data() + request_sent_, request_.size() - request_sent_, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN) return;  // still polling for UV_WRITABLE
+      fail(Failure::kClosed, -errno);
+      return;
     }
-    return;
+    request_sent_ += static_cast<size_t>(n);
   }
-  generator_->onBytes(static_cast<size_t>(nread));
-  StreamCodec::Result result = codec_.feed(buf->base, static_cast<size_t>(nread));
-  if (result == StreamCodec::Result::kError && state_ != State::kClosing) {
-    if (state_ == State::kStreaming) {
-      end("bad HTTP framing");
-    } else {
-      fail(Failure::kClosed, 0);
+  uv_poll_start(&poll_, UV_READABLE, &Subscriber::onPoll);
+}
+
+void Subscriber::handleReadable() {
+  // Like libuv: read until the kernel has less than a buffer's worth left.
+  for (int reads = 0; reads < 32; ++reads) {
+    if (state_ != State::kWaitingHead && state_ != State::kStreaming) return;
+    uv_buf_t buf = generator_->readBuffer();
+    iovec iov{buf.base, buf.len};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+    msghdr message{};
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    ssize_t n = recvmsg(fd_, &message, 0);
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {
+      int error = n == 0 ? UV_EOF : -errno;
+      if (state_ == State::kStreaming) {
+        end(n == 0 ? "closed by server" : uv_strerror(error));
+      } else {
+        fail(Failure::kClosed, error);
+      }
+      return;
     }
+    generator_->onBytes(static_cast<size_t>(n), receiveTimeUs(&message));
+    StreamCodec::Result result = codec_.feed(buf.base, static_cast<size_t>(n));
+    if (result == StreamCodec::Result::kError && state_ != State::kClosing) {
+      if (state_ == State::kStreaming) {
+        end("bad HTTP framing");
+      } else {
+        fail(Failure::kClosed, 0);
+      }
+      return;
+    }
+    if (static_cast<size_t>(n) < buf.len) return;
   }
 }
 
@@ -126,11 +179,13 @@ void Subscriber::end(const char* why) {
 void Subscriber::close() {
   if (state_ == State::kIdle || state_ == State::kClosing) return;
   state_ = State::kClosing;
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Subscriber::onClose);
+  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), &Subscriber::onClose);
 }
 
 void Subscriber::onClose(uv_handle_t* handle) {
   auto* self = static_cast<Subscriber*>(handle->data);
+  ::close(self->fd_);
+  self->fd_ = -1;
   self->state_ = State::kIdle;
   if (self->retry_after_close_) self->generator_->scheduleRetry(self);
 }

@@ -4,7 +4,11 @@
 //   kIdle -> kConnecting -> kWaitingHead -> kStreaming -> kClosing -> kIdle
 // Any failure before the 200 head, and the end of a stream, report to the generator and close
 // the handle; once closed (kIdle) the generator may connect() the same object again (retry).
-// The uv_tcp_t is re-initialised per attempt and only touched between init and its close callback.
+//
+// The socket is our own (non-blocking, watched by a uv_poll_t) rather than a uv_tcp_t, because
+// reads use recvmsg() to get the kernel's receive timestamp (SO_TIMESTAMPNS): the moment the
+// bytes reached this subscriber's socket, independent of when this busy process reads them.
+// The fd is closed in the poll handle's close callback; both are renewed per connection attempt.
 #pragma once
 
 #include <uv.h>
@@ -45,18 +49,16 @@ class Subscriber : public CodecListener, public SseListener {
   int attempts = 0;
 
  private:
-  static void onConnect(uv_connect_t* req, int status);
-  static void onWrite(uv_write_t* req, int status);
-  static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
-  static void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void onPoll(uv_poll_t* handle, int status, int events);
   static void onClose(uv_handle_t* handle);
 
   bool onResponseHead(int status) override;
   void onBody(const char* data, size_t size) override;
   void onEvent(std::string_view id, std::string_view data) override;
 
-  void handleConnect(int status);
-  void handleRead(ssize_t nread, const uv_buf_t* buf);
+  void handleConnected();
+  void handleWritable();
+  void handleReadable();
   // Reports the failure, closes, and reconnects later if the generator says so.
   void fail(Failure failure, int detail);
   // The stream ended after its 200 head.
@@ -67,10 +69,10 @@ class Subscriber : public CodecListener, public SseListener {
   uint64_t channel_;
   State state_ = State::kIdle;
   bool retry_after_close_ = false;
-  uv_tcp_t tcp_;
-  uv_connect_t connect_req_;
-  uv_write_t write_req_;
+  int fd_ = -1;
+  uv_poll_t poll_;
   std::string request_;
+  size_t request_sent_ = 0;
   Http1Codec codec_;
   SseParser sse_;
 };
