@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
+#include <string>
 
 namespace loadgen {
 namespace {
@@ -169,9 +170,11 @@ void LoadGenerator::progress(uint64_t now_ns) {
 
 void LoadGenerator::logFailure(const Subscriber& subscriber, const char* what, int detail) {
   if (options_.quiet || ++failure_logs_ > kMaxFailureLogs) return;
-  std::fprintf(stderr, "loadgen[%d] subscriber %" PRIu64 ": %s (%d%s%s)%s\n", process_index_,
-               subscriber.index(), what, detail, detail < 0 ? " " : "",
-               detail < 0 ? uv_err_name(detail) : "",
+  std::string reason = what;
+  if (detail > 0) reason += " " + std::to_string(detail);
+  if (detail < 0) reason += std::string(" (") + uv_err_name(detail) + ")";
+  std::fprintf(stderr, "loadgen[%d] subscriber %" PRIu64 ": %s%s\n", process_index_,
+               subscriber.index(), reason.c_str(),
                failure_logs_ == kMaxFailureLogs ? "; further failures not logged" : "");
 }
 

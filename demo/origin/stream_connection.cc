@@ -181,8 +181,11 @@ void StreamConnection::handleRequest() {
 void StreamConnection::respondAndClose(int status, const char* reason, const std::string& body) {
   state_ = State::kClosing;
   if (!server_->quiet()) {
-    std::fprintf(stderr, "origin: %s %s %s %d\n", peer_.c_str(),
-                 llhttp_method_name(static_cast<llhttp_method_t>(llhttp_get_method(&parser_))),
+    const char* method =
+        url_.empty()
+            ? "-"
+            : llhttp_method_name(static_cast<llhttp_method_t>(llhttp_get_method(&parser_)));
+    std::fprintf(stderr, "origin: %s %s %s %d\n", peer_.c_str(), method,
                  url_.empty() ? "-" : url_.c_str(), status);
   }
   const char* type = body.starts_with("{") ? "application/json" : "text/plain";
