@@ -64,6 +64,12 @@ metric() {  # metric NAME: sum of a Prometheus metric's samples on the admin por
     awk -v name="$1" '$1 == name || index($1, name "{") == 1 {sum += $NF; found = 1}
                       END {if (found) printf "%.0f\n", sum; else print "null"}'
 }
+thread_ticks() {  # "tid ticks" per thread of a process, by tid
+  local task
+  for task in /proc/"$1"/task/*; do
+    echo "${task##*/} $(sed 's/^.*) //' "$task/stat" | awk '{print $12 + $13}')"
+  done | sort -n
+}
 busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 our_ticks() {  # CPU ticks of the origin, the gateway and the load generator processes
   local pid sum=0
@@ -184,11 +190,13 @@ scenario_core() {
   sleep_until "$window_open_ns"
   local cpu0 cpu1 delivered0 delivered1 t1_ns busy0 busy1 ours0 ours1
   cpu0=$(cpu_ticks "$GATEWAY_PID")
+  thread_ticks "$GATEWAY_PID" >"$WORK/threads0"
   busy0=$(busy_ticks)
   ours0=$(our_ticks)
   delivered0=$(metric ssegate_events_delivered_total)
   sleep_until "$(calc "$window_open_ns + $DURATION * 1e9" 0)"
   cpu1=$(cpu_ticks "$GATEWAY_PID")
+  thread_ticks "$GATEWAY_PID" >"$WORK/threads1"
   busy1=$(busy_ticks)
   ours1=$(our_ticks)
   delivered1=$(metric ssegate_events_delivered_total)
@@ -204,6 +212,10 @@ scenario_core() {
   local lg=$WORK/core-loadgen.json
   local cpu_s deliveries cpu_per_m
   cpu_s=$(calc "($cpu1 - $cpu0) / $(getconf CLK_TCK)" 2)
+  local threads_cpu
+  threads_cpu=$(awk -v hz="$(getconf CLK_TCK)" 'NR == FNR {before[$1] = $2; next}
+    ($1 in before) {printf "%s%.2f", (n++ ? "," : ""), ($2 - before[$1]) / hz}' \
+    "$WORK/threads0" "$WORK/threads1")
   local other_cpu_s machine_busy_pct clients_cpu_s noisy
   other_cpu_s=$(calc "(($busy1 - $busy0) - ($ours1 - $ours0)) / $(getconf CLK_TCK)" 2)
   machine_busy_pct=$(calc "($busy1 - $busy0) * 100 / $(getconf CLK_TCK) / $(nproc) / $DURATION" 1)
@@ -253,7 +265,7 @@ scenario_core() {
  "gateway":{"rss_before_kib":$rss_before,"rss_idle_kib":$rss_idle,"idle_subscribers":$idle_seen,
             "rss_per_idle_subscriber_kib":$rss_per_sub_kib,"rss_active_kib":$rss_active,
             "rss_peak_kib":$hwm,"cpu_s":$cpu_s,"deliveries_in_cpu_window":$deliveries,
-            "cpu_s_per_million_deliveries":$cpu_per_m},
+            "cpu_s_per_million_deliveries":$cpu_per_m,"threads_cpu_s":[$threads_cpu]},
  "noise":{"noisy":$noisy,"busy_pct_during_window":$machine_busy_pct,
           "origin_and_loadgen_cpu_s":$clients_cpu_s,"other_processes_cpu_s":$other_cpu_s,
             "loadavg_after":"$(cut -d' ' -f1-3 /proc/loadavg)"},
@@ -281,7 +293,7 @@ CPUs). Raw numbers: [results/core.json](results/core.json).
 | every event delivered | gaps = dups = missing = 0 | $(jnum delivered "$lg") of $(jnum expected "$lg") delivered; gaps $gaps, dups $dups; connected $connected, failed $failed, disconnected $disconnected | $m_delivery |
 | gateway RSS per idle subscriber | <= 8 KiB | $rss_per_sub_kib KiB ($rss_before -> $rss_idle KiB with $idle_seen subscribers) | $m_rss |
 | upstream connections at the origin | exactly 1 | $stream_requests stream request(s), at most $max_streams at once | $m_upstream |
-| gateway CPU over the ${DURATION} s window | (report) | $cpu_s s, $cpu_per_m s per million deliveries | |
+| gateway CPU over the ${DURATION} s window | (report) | $cpu_s s, $cpu_per_m s per million deliveries (per thread: $threads_cpu) | |
 | deliveries per second | (report) | $(jnum deliveries_per_s "$lg") | |
 | machine busy during the window | (noise check) | ${machine_busy_pct}% of $(nproc) CPUs; origin + load generator ${clients_cpu_s} CPU-s, other processes ${other_cpu_s} CPU-s | |
 $([ "$noisy" = true ] && printf '\n**Warning:** other processes used %s CPU-s during the window, so the latency numbers are\nnot representative; rerun on a quiet machine.\n' "$other_cpu_s")
