@@ -218,6 +218,7 @@ scenario_core() {
     "$WORK/threads0" "$WORK/threads1")
   local other_cpu_s machine_busy_pct clients_cpu_s noisy
   other_cpu_s=$(calc "(($busy1 - $busy0) - ($ours1 - $ours0)) / $(getconf CLK_TCK)" 2)
+  other_cpu_s=$(calc "$other_cpu_s < 0 ? 0 : $other_cpu_s" 2)
   machine_busy_pct=$(calc "($busy1 - $busy0) * 100 / $(getconf CLK_TCK) / $(nproc) / $DURATION" 1)
   clients_cpu_s=$(calc "(($ours1 - $ours0) - ($cpu1 - $cpu0)) / $(getconf CLK_TCK)" 2)
   noisy=$(awk "BEGIN {print ($other_cpu_s > 0.1 * $(nproc) * $DURATION) ? \"true\" : \"false\"}")

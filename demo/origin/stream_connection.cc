@@ -11,8 +11,6 @@
 namespace demo {
 namespace {
 
-constexpr size_t kMaxBufs = 64;
-
 bool isChannelChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == '~' || c == '-';
@@ -209,41 +207,45 @@ void StreamConnection::send(const Bytes& bytes) {
   flush();
 }
 
+size_t StreamConnection::fillBufs(uv_buf_t* bufs) const {
+  size_t count = 0;
+  for (; count < queue_.size() && count < kMaxBufs; ++count) {
+    const std::string& bytes = *queue_[count];
+    size_t offset = count == 0 ? front_offset_ : 0;
+    bufs[count] = uv_buf_init(const_cast<char*>(bytes.data() + offset),
+                              static_cast<unsigned>(bytes.size() - offset));
+  }
+  return count;
+}
+
+void StreamConnection::consume(size_t written) {
+  queued_bytes_ -= written;
+  while (written > 0) {
+    size_t rest = queue_.front()->size() - front_offset_;
+    if (written < rest) {
+      front_offset_ += written;
+      return;
+    }
+    written -= rest;
+    front_offset_ = 0;
+    queue_.pop_front();
+  }
+}
+
 void StreamConnection::flush() {
+  // Write directly while the socket takes bytes; once it takes none, queue one uv_write.
   while (in_flight_ == 0 && !queue_.empty() && state_ != State::kClosed) {
     uv_buf_t bufs[kMaxBufs];
-    size_t count = 0;
-    for (; count < queue_.size() && count < kMaxBufs; ++count) {
-      const std::string& s = *queue_[count];
-      size_t offset = count == 0 ? front_offset_ : 0;
-      bufs[count] = uv_buf_init(const_cast<char*>(s.data() + offset),
-                                static_cast<unsigned>(s.size() - offset));
-    }
+    size_t count = fillBufs(bufs);
     int written = uv_try_write(stream(), bufs, static_cast<unsigned>(count));
     if (written == UV_EAGAIN) written = 0;
     if (written < 0) {
       close();
       return;
     }
-    size_t left = static_cast<size_t>(written);
-    queued_bytes_ -= left;
-    while (left > 0) {
-      size_t rest = queue_.front()->size() - front_offset_;
-      if (left < rest) {
-        front_offset_ += left;
-        break;
-      }
-      left -= rest;
-      front_offset_ = 0;
-      queue_.pop_front();
-    }
-    if (queue_.empty()) break;
-    if (written > 0) continue;  // the socket took something: try again before queueing a write
-    for (count = 0; count < queue_.size() && count < kMaxBufs; ++count) {
-      const std::string& s = *queue_[count];
-      size_t offset = count == 0 ? front_offset_ : 0;
-      bufs[count] = uv_buf_init(const_cast<char*>(s.data() + offset),
-                                static_cast<unsigned>(s.size() - offset));
+    if (written > 0) {
+      consume(static_cast<size_t>(written));
+      continue;
     }
     in_flight_ = count;
     write_req_.data = this;
@@ -267,12 +269,11 @@ void StreamConnection::handleWrite(int status) {
     close();
     return;
   }
-  for (size_t i = 0; i < in_flight_; ++i) {
-    queued_bytes_ -= queue_.front()->size() - front_offset_;
-    front_offset_ = 0;
-    queue_.pop_front();
-  }
+  size_t written = 0;
+  for (size_t i = 0; i < in_flight_; ++i)
+    written += queue_[i]->size() - (i == 0 ? front_offset_ : 0);
   in_flight_ = 0;
+  consume(written);
   flush();
 }
 

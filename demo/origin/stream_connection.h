@@ -26,6 +26,7 @@ class StreamConnection {
  public:
   static constexpr size_t kMaxHeadBytes = 16 * 1024;
   static constexpr size_t kMaxBacklogBytes = 64 * 1024 * 1024;
+  static constexpr size_t kMaxBufs = 64;
 
   explicit StreamConnection(OriginServer* server);
   StreamConnection(const StreamConnection&) = delete;
@@ -59,6 +60,8 @@ class StreamConnection {
   void handleRead(ssize_t nread, const uv_buf_t* buf);
   void handleRequest();
   void respondAndClose(int status, const char* reason, const std::string& body);
+  size_t fillBufs(uv_buf_t* bufs) const;  // the queue's first (up to kMaxBufs) unsent pieces
+  void consume(size_t written);           // drops written bytes from the queue's front
   void flush();
   void handleWrite(int status);
 
