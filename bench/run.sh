@@ -5,6 +5,8 @@
 #          p99 origin-to-subscriber latency, every event delivered, gateway RSS per idle
 #          subscriber, gateway CPU, upstream connections seen by the origin.
 #          Writes bench/results/core.json and bench/RESULTS.md.
+#   selftest  the load generator straight against the demo origin (no gateway): 1,000
+#          subscribers on 10 channels must receive every event. Exit status 0 when they do.
 #
 # Environment (defaults in brackets): BUILD [build], SKIP_BUILD [0], SUBSCRIBERS [10000],
 # RATE [10] events/s, SIZE [256] bytes, WARMUP [5] s, DURATION [30] s, HOLD [10] s (idle phase),
@@ -59,6 +61,7 @@ listening() { [ "$(ss -Htln "( sport = :$1 )" | wc -l)" -gt 0 ]; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+sys_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $13}'; }
 metric() {  # metric NAME: sum of a Prometheus metric's samples on the admin port, or "null"
   { curl -sf -m 2 "http://127.0.0.1:$ADMIN_PORT/metrics" 2>/dev/null || true; } |
     awk -v name="$1" '$1 == name || index($1, name "{") == 1 {sum += $NF; found = 1}
@@ -188,14 +191,16 @@ scenario_core() {
   # The load generator opens its window 0.2 s (common start) + ramp + warm-up after it starts.
   window_open_ns=$(calc "$t0_ns + (0.2 + $ramp_s + $WARMUP) * 1e9" 0)
   sleep_until "$window_open_ns"
-  local cpu0 cpu1 delivered0 delivered1 t1_ns busy0 busy1 ours0 ours1
+  local cpu0 cpu1 sys0 sys1 delivered0 delivered1 t1_ns busy0 busy1 ours0 ours1
   cpu0=$(cpu_ticks "$GATEWAY_PID")
+  sys0=$(sys_ticks "$GATEWAY_PID")
   thread_ticks "$GATEWAY_PID" >"$WORK/threads0"
   busy0=$(busy_ticks)
   ours0=$(our_ticks)
   delivered0=$(metric ssegate_events_delivered_total)
   sleep_until "$(calc "$window_open_ns + $DURATION * 1e9" 0)"
   cpu1=$(cpu_ticks "$GATEWAY_PID")
+  sys1=$(sys_ticks "$GATEWAY_PID")
   thread_ticks "$GATEWAY_PID" >"$WORK/threads1"
   busy1=$(busy_ticks)
   ours1=$(our_ticks)
@@ -212,6 +217,8 @@ scenario_core() {
   local lg=$WORK/core-loadgen.json
   local cpu_s deliveries cpu_per_m
   cpu_s=$(calc "($cpu1 - $cpu0) / $(getconf CLK_TCK)" 2)
+  local sys_s
+  sys_s=$(calc "($sys1 - $sys0) / $(getconf CLK_TCK)" 2)
   local threads_cpu
   threads_cpu=$(awk -v hz="$(getconf CLK_TCK)" 'NR == FNR {before[$1] = $2; next}
     ($1 in before) {printf "%s%.2f", (n++ ? "," : ""), ($2 - before[$1]) / hz}' \
@@ -265,7 +272,7 @@ scenario_core() {
              "deliveries_per_s":$(jnum deliveries_per_s "$lg")},
  "gateway":{"rss_before_kib":$rss_before,"rss_idle_kib":$rss_idle,"idle_subscribers":$idle_seen,
             "rss_per_idle_subscriber_kib":$rss_per_sub_kib,"rss_active_kib":$rss_active,
-            "rss_peak_kib":$hwm,"cpu_s":$cpu_s,"deliveries_in_cpu_window":$deliveries,
+            "rss_peak_kib":$hwm,"cpu_s":$cpu_s,"cpu_sys_s":$sys_s,"deliveries_in_cpu_window":$deliveries,
             "cpu_s_per_million_deliveries":$cpu_per_m,"threads_cpu_s":[$threads_cpu]},
  "noise":{"noisy":$noisy,"busy_pct_during_window":$machine_busy_pct,
           "origin_and_loadgen_cpu_s":$clients_cpu_s,"other_processes_cpu_s":$other_cpu_s,
@@ -294,7 +301,7 @@ CPUs). Raw numbers: [results/core.json](results/core.json).
 | every event delivered | gaps = dups = missing = 0 | $(jnum delivered "$lg") of $(jnum expected "$lg") delivered; gaps $gaps, dups $dups; connected $connected, failed $failed, disconnected $disconnected | $m_delivery |
 | gateway RSS per idle subscriber | <= 8 KiB | $rss_per_sub_kib KiB ($rss_before -> $rss_idle KiB with $idle_seen subscribers) | $m_rss |
 | upstream connections at the origin | exactly 1 | $stream_requests stream request(s), at most $max_streams at once | $m_upstream |
-| gateway CPU over the ${DURATION} s window | (report) | $cpu_s s, $cpu_per_m s per million deliveries (per thread: $threads_cpu) | |
+| gateway CPU over the ${DURATION} s window | (report) | $cpu_s s ($sys_s s in the kernel), $cpu_per_m s per million deliveries (per thread: $threads_cpu) | |
 | deliveries per second | (report) | $(jnum deliveries_per_s "$lg") | |
 | machine busy during the window | (noise check) | ${machine_busy_pct}% of $(nproc) CPUs; origin + load generator ${clients_cpu_s} CPU-s, other processes ${other_cpu_s} CPU-s | |
 $([ "$noisy" = true ] && printf '\n**Warning:** other processes used %s CPU-s during the window, so the latency numbers are\nnot representative; rerun on a quiet machine.\n' "$other_cpu_s")
@@ -310,7 +317,26 @@ MD
   log "p99 ${p99} ms ($m_latency), delivery $m_delivery, RSS/idle sub ${rss_per_sub_kib} KiB ($m_rss), upstream $stream_requests/$max_streams ($m_upstream), CPU ${cpu_s}s"
 }
 
+# The tools alone, no gateway: subscribers straight to the demo origin, every event delivered.
+scenario_selftest() {
+  build
+  start_origin
+  local out=$WORK/selftest.json
+  "$BUILD/ssegate-loadgen" --url "http://127.0.0.1:$ORIGIN_PORT/stream/self{c}" --channels 10 \
+    -n "${SELFTEST_SUBSCRIBERS:-1000}" --procs 2 --warmup 2 --duration 5 --progress 0 >"$out" \
+    2>>"$WORK/loadgen.log" &
+  LOADGEN_PID=$!
+  PIDS+=("$LOADGEN_PID")
+  wait_loadgen "$out"
+  cat "$out"
+  awk "BEGIN {exit !($(jnum missing "$out") == 0 && $(jnum gaps "$out") == 0 && \
+                    $(jnum dups "$out") == 0 && $(jnum failed "$out") == 0 && \
+                    $(jnum expected "$out") > 0)}" || die "selftest: not every event was delivered"
+  log "selftest passed"
+}
+
 case "${1:-core}" in
   core) scenario_core ;;
-  *) die "unknown scenario '$1' (known: core)" ;;
+  selftest) scenario_selftest ;;
+  *) die "unknown scenario '$1' (known: core, selftest)" ;;
 esac
