@@ -44,9 +44,10 @@ void Mailbox::drain() {
   }
   for (auto& task : batch_) {
     task();
+    if (closed_) break;  // a task closed the mailbox: the rest of the batch is dropped too
   }
   batch_.clear();
-  if (on_batch_end_) on_batch_end_();
+  if (!closed_ && on_batch_end_) on_batch_end_();
 }
 
 }  // namespace ssegate

@@ -39,7 +39,7 @@ class Mailbox {
   std::mutex mu_;
   std::vector<Task> queue_;  // guarded by mu_
   bool open_ = false;        // guarded by mu_
-  bool closed_ = false;      // guarded by mu_
+  bool closed_ = false;      // guarded by mu_; written only on the loop thread
   std::vector<Task> batch_;  // loop thread only; swapped with queue_
 };
 

@@ -67,7 +67,7 @@ void WriteQueue::onWrite(uv_write_t* req, int status) {
   WriteQueue* q = wr->queue;
   size_t n = q->in_flight_;
   q->in_flight_ = 0;
-  if (status == 0) q->consume(n);
+  if (status == 0 && n <= q->bytes_) q->consume(n);
   wr->done(wr->owner, status);
 }
 
@@ -102,6 +102,7 @@ void WriteQueue::clear() {
   head_ = 0;
   head_offset_ = 0;
   bytes_ = 0;
+  in_flight_ = 0;  // a completion that still arrives must not consume what is gone
 }
 
 }  // namespace ssegate::net
