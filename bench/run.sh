@@ -11,7 +11,8 @@
 # Environment (defaults in brackets): BUILD [build], SKIP_BUILD [0], SUBSCRIBERS [10000],
 # RATE [10] events/s, SIZE [256] bytes, WARMUP [5] s, DURATION [30] s, HOLD [10] s (idle phase),
 # RAMP [2000] connections/s, PROCS [2] load generator processes, ORIGIN_PORT [18000],
-# GATEWAY_PORT [18080], ADMIN_PORT [18901].
+# GATEWAY_PORT [18080], ADMIN_PORT [18901], QUIET_WAIT [120] s, LOADGEN_NICE [0] (nice value of
+# the load generator: >0 lets the gateway win CPU contention against its own measuring client).
 # Starts its own origin, gateway and load generators and stops only those (by PID).
 set -euo pipefail
 
@@ -30,6 +31,7 @@ PROCS=${PROCS:-2}
 ORIGIN_PORT=${ORIGIN_PORT:-18000}
 GATEWAY_PORT=${GATEWAY_PORT:-18080}
 ADMIN_PORT=${ADMIN_PORT:-18901}
+LOADGEN_NICE=${LOADGEN_NICE:-0}
 CHANNEL=bench
 
 PIDS=()
@@ -142,7 +144,8 @@ start_gateway() {
 loadgen() {
   local out=$1
   shift
-  "$BUILD/ssegate-loadgen" --url "http://127.0.0.1:$GATEWAY_PORT/events/$CHANNEL" \
+  nice -n "$LOADGEN_NICE" "$BUILD/ssegate-loadgen" \
+    --url "http://127.0.0.1:$GATEWAY_PORT/events/$CHANNEL" \
     -n "$SUBSCRIBERS" --procs "$PROCS" --ramp "$RAMP" "$@" >"$out" 2>>"$WORK/loadgen.log" &
   LOADGEN_PID=$!
   PIDS+=("$LOADGEN_PID")
@@ -260,7 +263,7 @@ scenario_core() {
 {"scenario":"core","date":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","commit":"$(git rev-parse --short HEAD)",
  "machine":{"cpus":$(nproc),"kernel":"$(uname -r)"},
  "params":{"subscribers":$SUBSCRIBERS,"channels":1,"rate_per_s":$RATE,"size_bytes":$SIZE,
-           "warmup_s":$WARMUP,"duration_s":$DURATION,"ramp_per_s":$RAMP,"loadgen_procs":$PROCS,
+           "warmup_s":$WARMUP,"duration_s":$DURATION,"ramp_per_s":$RAMP,"loadgen_procs":$PROCS,"loadgen_nice":$LOADGEN_NICE,
            "gateway_workers":2},
  "latency_ms":{"p50":$(jnum p50 "$lg"),"p90":$(jnum p90 "$lg"),"p99":$p99,
                "p999":$(jnum p999 "$lg"),"max":$(jnum max "$lg")},
@@ -290,7 +293,7 @@ JSON
 
 Produced by \`bench/run.sh core\` ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD),
 $(nproc) CPUs, loopback, gateway with 2 workers; load generator with $PROCS processes on the same
-CPUs). Raw numbers: [results/core.json](results/core.json).
+CPUs at nice $LOADGEN_NICE). Raw numbers: [results/core.json](results/core.json).
 
 ## core: $SUBSCRIBERS HTTP/1.1 subscribers, one channel, $RATE events/s of $SIZE bytes
 
