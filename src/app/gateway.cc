@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "base/log.h"
-#include "downstream/listener.h"
+#include "config/config_loader.h"
 #include "net/address.h"
 
 namespace ssegate::app {
@@ -20,19 +20,37 @@ int64_t sweepInterval(const config::Config& c) {
   ms = std::min<int64_t>(ms, c.limits.request_header_timeout.count() / 4);
   return std::max<int64_t>(ms, 25);
 }
+
+bool sameListeners(const config::Config& a, const config::Config& b) {
+  if (a.listeners.size() != b.listeners.size()) return false;
+  for (size_t i = 0; i < a.listeners.size(); ++i) {
+    if (a.listeners[i].address.host != b.listeners[i].address.host ||
+        a.listeners[i].address.port != b.listeners[i].address.port) {
+      return false;
+    }
+  }
+  return true;
+}
 }  // namespace
 
-Gateway::Gateway(std::shared_ptr<const config::Config> config) : config_(std::move(config)) {
-  auto ctx = std::make_shared<downstream::DownstreamContext>();
-  ctx->config = config_;
-  ctx->router = std::make_shared<downstream::Router>(*config_);
-  ctx->shared = &shared_;
-  ctx->sweep_interval_ms = sweepInterval(*config_);
-  ctx_ = ctx;
+Gateway::Gateway(std::shared_ptr<const config::Config> config, std::string config_path)
+    : config_path_(std::move(config_path)), config_(std::move(config)) {
+  ctx_ = makeContext(config_);
   uv_loop_init(&loop_);
 }
 
 Gateway::~Gateway() { uv_loop_close(&loop_); }
+
+std::shared_ptr<const downstream::DownstreamContext> Gateway::makeContext(
+    std::shared_ptr<const config::Config> config) {
+  auto ctx = std::make_shared<downstream::DownstreamContext>();
+  ctx->config = config;
+  ctx->router = std::make_shared<downstream::Router>(*config);
+  ctx->shared = &shared_;
+  // The sweep interval is fixed at start-up (workers' timers); a reload keeps it.
+  ctx->sweep_interval_ms = ctx_ ? ctx_->sweep_interval_ms : sweepInterval(*config);
+  return ctx;
+}
 
 std::vector<std::string> Gateway::unsupported(const config::Config& c) {
   std::vector<std::string> out;
@@ -89,34 +107,55 @@ int Gateway::run() {
     }
     return 1;
   }
+  mailbox_.open(&loop_);
+  if (config_->admin) {
+    admin_ = std::make_unique<admin::AdminServer>(&loop_, &mailbox_, &hub_, &shared_);
+    int r = admin_->start(config_->admin->address.host, config_->admin->address.port);
+    if (r != 0) {
+      LOG_ERROR("gateway", "cannot listen on admin " << config_->admin->address.text << ": "
+                                                     << uv_strerror(r));
+      for (auto& fds : listen_fds_) {
+        for (int fd : fds) ::close(fd);
+      }
+      admin_->close();
+      mailbox_.close();
+      uv_run(&loop_, UV_RUN_DEFAULT);
+      return 1;
+    }
+    LOG_INFO("gateway", "admin on " << config_->admin->address.text);
+  }
+
   std::vector<worker::Worker*> raw;
   for (auto& w : workers_) raw.push_back(w.get());
   hub_.setWorkers(raw);
   hub_.start();
 
   for (size_t i = 0; i < workers_.size(); ++i) {
-    auto listeners = std::make_shared<std::vector<downstream::Listener*>>();
+    auto wl = std::make_shared<WorkerListeners>();
+    listeners_.push_back(wl);
     std::vector<int> fds = listen_fds_[i];
     auto ctx = ctx_;
     workers_[i]->start(
-        [listeners, fds, ctx](worker::Worker& w) {
+        [wl, fds, ctx](worker::Worker& w) {
           for (int fd : fds) {
             auto* l = new downstream::Listener(w, ctx, fd, "listener");
-            if (l->start() == 0) listeners->push_back(l);
+            if (l->start() == 0) wl->listeners.push_back(l);
           }
         },
-        [listeners](worker::Worker&) {
-          for (auto* l : *listeners) l->close();
-          listeners->clear();
+        [wl](worker::Worker&) {
+          for (auto* l : wl->listeners) l->close();
+          wl->listeners.clear();
         });
   }
+  shared_.ready.store(true);
   LOG_INFO("gateway", "started with " << n << " workers, " << config_->routes.size()
                                       << " routes");
 
   uv_signal_init(&loop_, &sigterm_);
   uv_signal_init(&loop_, &sigint_);
   uv_signal_init(&loop_, &sighup_);
-  sigterm_.data = sigint_.data = sighup_.data = this;
+  uv_timer_init(&loop_, &drain_timer_);
+  sigterm_.data = sigint_.data = sighup_.data = drain_timer_.data = this;
   uv_signal_start(&sigterm_, &Gateway::onSignal, SIGTERM);
   uv_signal_start(&sigint_, &Gateway::onSignal, SIGINT);
   uv_signal_start(&sighup_, &Gateway::onSignal, SIGHUP);
@@ -127,28 +166,93 @@ int Gateway::run() {
 void Gateway::onSignal(uv_signal_t* handle, int signum) {
   auto* self = static_cast<Gateway*>(handle->data);
   if (signum == SIGHUP) {
-    LOG_WARN("gateway", "SIGHUP: configuration reload is not supported by this build; ignored");
+    self->reload();
     return;
   }
-  if (++self->signals_seen_ > 1) {
+  if (++self->stop_signals_ > 1) {
     LOG_WARN("gateway", "second stop signal: exiting now");
     _exit(0);
   }
   LOG_INFO("gateway", (signum == SIGTERM ? "SIGTERM" : "SIGINT")
-                          << ": closing listeners and streams");
-  self->stop();
+                          << ": draining over " << self->config_->limits.drain_timeout.count()
+                          << " ms");
+  self->beginDrain();
 }
 
-void Gateway::stop() {
+void Gateway::reload() {
+  if (stop_signals_ > 0) return;
+  LOG_INFO("gateway", "SIGHUP: reloading " << config_path_);
+  config::LoadResult loaded = config::loadConfigFile(config_path_);
+  std::vector<std::string> problems;
+  for (const auto& e : loaded.errors) problems.push_back(e.format());
+  if (loaded.ok()) {
+    for (const auto& m : unsupported(*loaded.config)) problems.push_back(m);
+  }
+  if (!problems.empty()) {
+    for (const auto& p : problems) LOG_ERROR("gateway", "reload rejected: " << p);
+    LOG_ERROR("gateway", "reload failed: the running configuration stays");
+    return;
+  }
+  if (!sameListeners(*config_, *loaded.config)) {
+    LOG_WARN("gateway", "listener addresses changed: they take effect only after a restart");
+  }
+  if (loaded.config->workers != config_->workers) {
+    LOG_WARN("gateway", "workers changed: takes effect only after a restart");
+  }
+  config_ = loaded.config;
+  ctx_ = makeContext(config_);
+  int64_t window = config_->limits.drain_timeout.count();
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    worker::Worker* w = workers_[i].get();
+    auto wl = listeners_[i];
+    auto ctx = ctx_;
+    auto cfg = config_;
+    w->post([w, wl, ctx, cfg, window] {
+      for (auto* l : wl->listeners) l->setContext(ctx);
+      w->reload(cfg, window);
+    });
+  }
+  LOG_INFO("gateway", "configuration reloaded: " << config_->routes.size() << " routes, "
+                                                 << config_->upstreams.size() << " upstreams");
+}
+
+void Gateway::beginDrain() {
   shared_.draining.store(true);
-  // Workers first: they stop accepting, close their streams and give back their interest.
+  drain_started_ms_ = uv_now(&loop_);
+  int64_t window = config_->limits.drain_timeout.count();
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    worker::Worker* w = workers_[i].get();
+    auto wl = listeners_[i];
+    w->post([w, wl, window] {
+      for (auto* l : wl->listeners) l->close();
+      wl->listeners.clear();
+      w->drain(window);
+    });
+  }
+  uv_timer_start(&drain_timer_, &Gateway::onDrainTimer, 50, 50);
+}
+
+void Gateway::onDrainTimer(uv_timer_t* handle) { static_cast<Gateway*>(handle->data)->checkDrain(); }
+
+void Gateway::checkDrain() {
+  uint64_t elapsed = uv_now(&loop_) - drain_started_ms_;
+  uint64_t limit = static_cast<uint64_t>(config_->limits.drain_timeout.count()) + 2000;
+  if (shared_.connections.load() > 0 && elapsed < limit) return;
+  finish();
+}
+
+void Gateway::finish() {
+  if (finished_) return;
+  finished_ = true;
+  uv_timer_stop(&drain_timer_);
   for (auto& w : workers_) w->stop();
   hub_.stop();
-  // Keep SIGTERM/SIGINT armed while stopping so a second signal still exits at once; the
-  // loop ends when the handles are closed.
+  if (admin_) admin_->close();
+  mailbox_.close();
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sighup_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
   LOG_INFO("gateway", "stopped");
 }
 

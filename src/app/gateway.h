@@ -1,9 +1,12 @@
-// Gateway: the composition root. Builds the hub, the worker pool and the listeners from a
-// Config, runs the main thread's signal loop, and tears everything down in order.
+// Gateway: the composition root. Builds the hub, the worker pool, the listeners and the admin
+// server from a Config, runs the main thread's loop (signals, admin, drain), and tears
+// everything down in order.
 //
-// Threads: the main thread owns the Gateway and runs its signal loop; the hub and each worker
-// run on their own threads (DESIGN B2). Signals: SIGTERM/SIGINT stop accepting, close every
-// stream and exit 0; a second signal exits at once.
+// Threads: the main thread owns the Gateway and runs its loop; the hub and each worker run on
+// their own threads (DESIGN B2) and are reached only through their mailboxes.
+// Signals (DESIGN A2): SIGHUP reloads the configuration (an invalid one is logged and the old
+// one stays); SIGTERM/SIGINT drain: /readyz turns 503, listeners close, streams end with a
+// jittered retry: spread over limits.drain_timeout, then exit 0; a second signal exits at once.
 #pragma once
 
 #include <uv.h>
@@ -12,8 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_server.h"
+#include "base/mailbox.h"
 #include "config/config.h"
 #include "downstream/context.h"
+#include "downstream/listener.h"
 #include "worker/hub.h"
 #include "worker/shared_state.h"
 #include "worker/worker.h"
@@ -22,7 +28,7 @@ namespace ssegate::app {
 
 class Gateway {
  public:
-  explicit Gateway(std::shared_ptr<const config::Config> config);
+  Gateway(std::shared_ptr<const config::Config> config, std::string config_path);
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -30,25 +36,42 @@ class Gateway {
   // Every feature the configuration asks for that this build cannot serve, as messages.
   static std::vector<std::string> unsupported(const config::Config& config);
 
-  // Binds, starts the threads, blocks until a stop signal. Returns the process exit code.
+  // Binds, starts the threads, blocks until stopped. Returns the process exit code.
   int run();
 
  private:
-  bool openListeners();
-  void stop();
-  static void onSignal(uv_signal_t* handle, int signum);
+  struct WorkerListeners {
+    std::vector<downstream::Listener*> listeners;  // touched only on that worker's thread
+  };
 
+  std::shared_ptr<const downstream::DownstreamContext> makeContext(
+      std::shared_ptr<const config::Config> config);
+  bool openListeners();
+  void reload();
+  void beginDrain();
+  void checkDrain();
+  void finish();
+  static void onSignal(uv_signal_t* handle, int signum);
+  static void onDrainTimer(uv_timer_t* handle);
+
+  std::string config_path_;
   std::shared_ptr<const config::Config> config_;
   worker::SharedState shared_;
   std::shared_ptr<const downstream::DownstreamContext> ctx_;
   worker::Hub hub_;
   std::vector<std::unique_ptr<worker::Worker>> workers_;
-  std::vector<std::vector<int>> listen_fds_;  // [worker][listener]
+  std::vector<std::shared_ptr<WorkerListeners>> listeners_;  // [worker]
+  std::vector<std::vector<int>> listen_fds_;                 // [worker][listener]
   uv_loop_t loop_{};
+  Mailbox mailbox_;
+  std::unique_ptr<admin::AdminServer> admin_;
   uv_signal_t sigterm_{};
   uv_signal_t sigint_{};
   uv_signal_t sighup_{};
-  int signals_seen_ = 0;
+  uv_timer_t drain_timer_{};
+  int stop_signals_ = 0;
+  uint64_t drain_started_ms_ = 0;
+  bool finished_ = false;
 };
 
 }  // namespace ssegate::app

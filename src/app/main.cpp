@@ -69,6 +69,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   signal(SIGPIPE, SIG_IGN);
-  ssegate::app::Gateway gateway(loaded.config);
+  ssegate::app::Gateway gateway(loaded.config, config_path);
   return gateway.run();
 }

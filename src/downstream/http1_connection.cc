@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "base/log.h"
+#include "base/metrics.h"
 #include "channel/sse_encoder.h"
 #include "downstream/http_util.h"
 
@@ -55,13 +56,16 @@ Http1Connection::Http1Connection(worker::Worker& worker,
 
 Http1Connection::~Http1Connection() = default;
 
-int64_t Http1Connection::now() const { return static_cast<int64_t>(uv_now(worker_.loop())); }
+int64_t Http1Connection::now() const {
+  return static_cast<int64_t>(uv_now(worker_.loop()));
+}
 
 bool Http1Connection::start(uv_stream_t* server, int reject_status) {
   uv_tcp_init(worker_.loop(), &tcp_);
   tcp_.data = this;
   worker_.addConnection(this);
   ctx_->shared->connections.fetch_add(1, std::memory_order_relaxed);
+  metrics().downstream_connections[0][0].fetch_add(1, std::memory_order_relaxed);
   if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
     close("accept failed");
     return false;
@@ -74,8 +78,11 @@ bool Http1Connection::start(uv_stream_t* server, int reject_status) {
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Http1Connection::onAlloc,
                 &Http1Connection::onReadCb);
   if (reject_status != 0) {
-    LOG_WARN("http1", "rejected a connection: limits.max_connections reached");
-    respondError(reject_status, "too many connections");
+    bool draining = ctx_->shared->draining.load(std::memory_order_relaxed);
+    metrics().reject(draining ? Reject::kDraining : Reject::kMaxConnections);
+    LOG_WARN("http1", "rejected a connection: " << (draining ? "draining"
+                                                             : "limits.max_connections reached"));
+    respondError(reject_status, draining ? "shutting down" : "too many connections");
   }
   return true;
 }
@@ -111,10 +118,12 @@ void Http1Connection::onRead(ssize_t nread, const uv_buf_t* buf) {
       }
       if (err != HPE_OK) {
         LOG_DEBUG("http1", "bad request: " << llhttp_errno_name(err));
+        metrics().reject(Reject::kBadRequest);
         respondError(400, "bad request");
         return;
       }
       if (take < len || head_->bytes >= limits.max_request_header_bytes) {
+        metrics().reject(Reject::kHeaderTooLarge);
         respondError(431, "request header too large");
       }
       return;
@@ -123,6 +132,7 @@ void Http1Connection::onRead(ssize_t nread, const uv_buf_t* buf) {
     case State::kStreaming:
       // One request per connection: anything more is a pipelined request or a body.
       LOG_DEBUG("http1", "closing: bytes after the request (pipelining is not supported)");
+      metrics().reject(Reject::kPipelined);
       if (state_ == State::kAwaitingChannel) {
         respondError(400, "pipelined requests are not supported");
       } else {
@@ -143,10 +153,12 @@ bool Http1Connection::scanHead(const char* data, size_t len) {
   for (size_t i = 0; i < len; ++i) {
     char c = data[i];
     if (prev == '\r' && c != '\n') {
+      metrics().reject(Reject::kBadRequest);
       respondError(400, "bare CR in request head");
       return false;
     }
     if (prev == '\n' && (c == ' ' || c == '\t') && head_->bytes + i > 0) {
+      metrics().reject(Reject::kBadRequest);
       respondError(400, "folded header lines are not allowed");
       return false;
     }
@@ -158,12 +170,15 @@ bool Http1Connection::scanHead(const char* data, size_t len) {
 
 void Http1Connection::onHeadComplete(size_t consumed, size_t available) {
   llhttp_t& p = head_->parser;
-  bool has_body = (p.flags & F_CHUNKED) != 0 || ((p.flags & F_CONTENT_LENGTH) && p.content_length > 0);
+  bool has_body =
+      (p.flags & F_CHUNKED) != 0 || ((p.flags & F_CONTENT_LENGTH) && p.content_length > 0);
   if (has_body) {
+    metrics().reject(Reject::kRequestBody);
     respondError(400, "request body not allowed");
     return;
   }
   if (consumed < available) {
+    metrics().reject(Reject::kPipelined);
     respondError(400, "pipelined requests are not supported");
     return;
   }
@@ -175,10 +190,12 @@ void Http1Connection::handleRequest() {
   llhttp_t& p = h.parser;
   chunked_ = !(p.http_major == 1 && p.http_minor == 0);
   if (h.bad_header) {
+    metrics().reject(Reject::kBadRequest);
     respondError(400, "bad request header");
     return;
   }
   if (p.http_major == 1 && p.http_minor == 1 && !h.has_host) {
+    metrics().reject(Reject::kBadRequest);
     respondError(400, "missing Host header");
     return;
   }
@@ -188,6 +205,7 @@ void Http1Connection::handleRequest() {
     return;
   }
   if (method != HTTP_GET) {
+    metrics().reject(Reject::kMethod);
     respondError(405, "method not allowed", "Allow: GET, OPTIONS\r\n");
     return;
   }
@@ -195,8 +213,10 @@ void Http1Connection::handleRequest() {
   if (url.empty() || url[0] != '/') {
     // absolute-form: http://host/path
     size_t scheme = url.find("://");
-    size_t slash = scheme == std::string_view::npos ? std::string_view::npos : url.find('/', scheme + 3);
+    size_t slash =
+        scheme == std::string_view::npos ? std::string_view::npos : url.find('/', scheme + 3);
     if (slash == std::string_view::npos) {
+      metrics().reject(Reject::kBadRequest);
       respondError(400, "bad request target");
       return;
     }
@@ -206,8 +226,14 @@ void Http1Connection::handleRequest() {
   std::string_view path = url.substr(0, q);
   std::string_view query = q == std::string_view::npos ? std::string_view() : url.substr(q + 1);
 
+  if (ctx_->shared->draining.load(std::memory_order_relaxed)) {
+    metrics().reject(Reject::kDraining);
+    respondError(503, "shutting down");
+    return;
+  }
   Router::Match match;
   if (!ctx_->router->route(path, "", &match)) {
+    metrics().reject(Reject::kNotFound);
     respondError(404, "no route");
     return;
   }
@@ -218,6 +244,7 @@ void Http1Connection::handleRequest() {
     last_id = *v;
   }
   if (last_id.size() > kMaxLastEventIdBytes) {
+    metrics().reject(Reject::kBadRequest);
     respondError(400, "Last-Event-ID too long");
     return;
   }
@@ -237,8 +264,13 @@ void Http1Connection::handleRequest() {
 void Http1Connection::onSubscribeResult(worker::SubscribeResult&& result) {
   if (state_ != State::kAwaitingChannel) return;
   if (result.status != 200) {
-    if (result.status == 503) respondError(503, "service unavailable");
-    else respondError(result.status, "the origin answered " + std::to_string(result.status));
+    if (result.status == 503) {
+      metrics().reject(Reject::kMaxChannels);
+      respondError(503, "service unavailable");
+    } else {
+      metrics().reject(Reject::kOriginStatus);
+      respondError(result.status, "the origin answered " + std::to_string(result.status));
+    }
     return;
   }
   std::string head =
@@ -258,6 +290,8 @@ void Http1Connection::onSubscribeResult(worker::SubscribeResult&& result) {
   }
   wq_.appendCopy(head);
   state_ = State::kStreaming;
+  metrics().subscriptions.fetch_add(1, std::memory_order_relaxed);
+  metrics().events_replayed.fetch_add(result.events.size(), std::memory_order_relaxed);
   for (const auto& ev : result.events) append(ev);
   last_send_ms_ = now();
   worker_.markDirty(this);
@@ -276,6 +310,7 @@ void Http1Connection::onEvents(const worker::EventBatch& events) {
 
 void Http1Connection::onChannelFinal(int status) {
   if (state_ == State::kAwaitingChannel) {
+    metrics().reject(Reject::kOriginStatus);
     respondError(status, "the origin answered " + std::to_string(status));
     return;
   }
@@ -285,6 +320,7 @@ void Http1Connection::onChannelFinal(int status) {
 }
 
 void Http1Connection::finishStream() {
+  metrics().subscriptions.fetch_sub(1, std::memory_order_relaxed);
   if (chunked_) wq_.append(endOfStreamFrame(), endOfStreamFrame()->chunked());
   worker_.unsubscribe(this);
   state_ = State::kClosing;
@@ -347,6 +383,7 @@ void Http1Connection::onShutdown(uv_shutdown_t* req, int status) {
 }
 
 void Http1Connection::shed(const char* why) {
+  metrics().slow_subscriber_disconnects.fetch_add(1, std::memory_order_relaxed);
   LOG_WARN("http1", "slow subscriber shed (" << why << ", " << wq_.bytes() << " bytes queued)");
   close("slow subscriber");
 }
@@ -355,10 +392,15 @@ void Http1Connection::onSweep(int64_t now_ms) {
   switch (state_) {
     case State::kReadingHead:
       if (now_ms - since_ms_ >= ctx_->config->limits.request_header_timeout.count()) {
+        metrics().reject(Reject::kHeaderTimeout);
         respondError(408, "request header timeout");
       }
       return;
     case State::kStreaming: {
+      if (drain_at_ms_ != 0 && now_ms >= drain_at_ms_) {
+        endForDrain();
+        return;
+      }
       const config::SubscriberBuffer& lim = ctx_->config->limits.subscriber_buffer;
       if (soft_since_ms_ != 0 && now_ms - soft_since_ms_ >= lim.soft_timeout.count()) {
         shed("over subscriber_buffer.soft_bytes for soft_timeout");
@@ -382,9 +424,43 @@ void Http1Connection::onSweep(int64_t now_ms) {
 
 void Http1Connection::shutdown() { close("worker stopping"); }
 
+void Http1Connection::drainAt(int64_t deadline_ms) {
+  if (state_ == State::kStreaming) {
+    if (drain_at_ms_ == 0 || deadline_ms < drain_at_ms_) drain_at_ms_ = deadline_ms;
+  } else if (state_ == State::kReadingHead || state_ == State::kAwaitingChannel) {
+    metrics().reject(Reject::kDraining);
+    respondError(503, "shutting down");
+  }
+}
+
+void Http1Connection::onReload(const config::Config& config, int64_t deadline_ms) {
+  if (state_ != State::kStreaming || route_ == nullptr) return;
+  for (const config::Route& r : config.routes) {
+    if (r.path == route_->path && r.upstream == route_->upstream &&
+        r.upstream_path == route_->upstream_path) {
+      return;  // the route survives: the stream carries on with the configuration it started with
+    }
+  }
+  LOG_INFO("http1", "route " << route_->path << " was removed: draining its stream");
+  drainAt(deadline_ms);
+}
+
+void Http1Connection::endForDrain() {
+  // A jittered retry: spreads the reconnects of everyone drained in the same instant.
+  int64_t base = route_->retry.count();
+  uint64_t jitter = uv_hrtime() % static_cast<uint64_t>(base + 1);
+  std::string frame;
+  channel::appendRetry(static_cast<uint64_t>(base) + jitter, &frame);
+  frame += '\n';
+  append(channel::EncodedEvent::make("", frame));
+  finishStream();
+}
+
 void Http1Connection::close(const char* reason) {
   if (state_ == State::kClosed) return;
   LOG_DEBUG("http1", "connection closed: " << reason);
+  if (state_ == State::kStreaming) metrics().subscriptions.fetch_sub(1, std::memory_order_relaxed);
+  metrics().downstream_connections[0][0].fetch_sub(1, std::memory_order_relaxed);
   state_ = State::kClosed;
   worker_.unsubscribe(this);
   worker_.removeConnection(this);

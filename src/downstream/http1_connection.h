@@ -41,6 +41,8 @@ class Http1Connection final : public worker::WorkerConnection, public worker::Su
   void flush() override;
   void onSweep(int64_t now_ms) override;
   void shutdown() override;
+  void drainAt(int64_t deadline_ms) override;
+  void onReload(const config::Config& config, int64_t deadline_ms) override;
   // Subscription
   void onSubscribeResult(worker::SubscribeResult&& result) override;
   void onEvents(const worker::EventBatch& events) override;
@@ -59,6 +61,7 @@ class Http1Connection final : public worker::WorkerConnection, public worker::Su
   void append(const channel::EncodedEventPtr& event);
   void shed(const char* why);
   void finishStream();
+  void endForDrain();
   void close(const char* reason);
   int64_t now() const;
 
@@ -86,6 +89,7 @@ class Http1Connection final : public worker::WorkerConnection, public worker::Su
   int64_t soft_since_ms_ = 0;  // when the queue went over soft_bytes (0 = under)
   bool chunked_ = true;        // HTTP/1.1 chunked; HTTP/1.0 close-delimited
   const config::Route* route_ = nullptr;
+  int64_t drain_at_ms_ = 0;  // 0 = not draining
 
   // Request head, only while kReadingHead.
   std::unique_ptr<Head> head_;

@@ -27,6 +27,8 @@ class Listener {
   int start();
   // Stops accepting; the object deletes itself when the handle has closed.
   void close();
+  // A reloaded configuration: new connections use `ctx`; existing ones keep theirs.
+  void setContext(std::shared_ptr<const DownstreamContext> ctx) { ctx_ = std::move(ctx); }
 
  private:
   ~Listener() = default;

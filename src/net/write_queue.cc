@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/metrics.h"
+
 namespace ssegate::net {
 
 namespace {
@@ -73,6 +75,7 @@ void WriteQueue::onWrite(uv_write_t* req, int status) {
 
 void WriteQueue::consume(size_t n) {
   bytes_ -= n;
+  metrics().bytes_sent.fetch_add(n, std::memory_order_relaxed);
   while (n > 0 && head_ < segments_.size()) {
     Segment& s = segments_[head_];
     size_t left = s.size - head_offset_;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "base/log.h"
+#include "base/metrics.h"
 #include "config/config.h"
 #include "worker/hub_channel.h"
 #include "worker/worker.h"
@@ -56,6 +57,7 @@ void Hub::subscribe(int worker, uint64_t sub_id, SubscribeRequest&& request) {
   if (ch == nullptr) {
     const config::Config& cfg = *request.config;
     if (by_id_.size() >= cfg.limits.max_channels) {
+      metrics().reject(Reject::kMaxChannels);
       LOG_WARN("hub", "rejected a subscriber: limits.max_channels (" << cfg.limits.max_channels
                                                                      << ") reached");
       SubscribeResult r;
@@ -79,6 +81,13 @@ void Hub::subscribe(int worker, uint64_t sub_id, SubscribeRequest&& request) {
     return;
   }
   ch->addSubscriber(worker, sub_id, request.last_event_id);
+}
+
+std::vector<ChannelInfo> Hub::snapshot() const {
+  std::vector<ChannelInfo> out;
+  out.reserve(by_id_.size());
+  for (const auto& [id, ch] : by_id_) out.push_back(ch->info());
+  return out;
 }
 
 void Hub::unsubscribe(int worker, uint64_t channel_id) {

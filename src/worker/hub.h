@@ -22,6 +22,16 @@ namespace ssegate::worker {
 class HubChannel;
 class Worker;
 
+// One row of /channels (a snapshot taken on the hub thread).
+struct ChannelInfo {
+  std::string upstream;
+  std::string path;
+  std::string state;
+  std::string last_event_id;
+  uint32_t subscribers = 0;
+  uint64_t events_received = 0;
+};
+
 class Hub {
  public:
   Hub();
@@ -39,6 +49,8 @@ class Hub {
   // --- on the hub thread ---
   void subscribe(int worker, uint64_t sub_id, SubscribeRequest&& request);
   void unsubscribe(int worker, uint64_t channel_id);
+
+  std::vector<ChannelInfo> snapshot() const;
 
   uv_loop_t* loop() { return &loop_; }
   Worker& worker(int index) { return *workers_[static_cast<size_t>(index)]; }

@@ -3,19 +3,12 @@
 #include <chrono>
 
 #include "base/log.h"
+#include "base/metrics.h"
 #include "config/config.h"
 #include "worker/hub.h"
 #include "worker/worker.h"
 
 namespace ssegate::worker {
-
-namespace {
-int64_t monotonicUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 HubChannel::HubChannel(Hub& hub, uint64_t id, const SubscribeRequest& first,
                        const config::Upstream& up)
@@ -24,13 +17,16 @@ HubChannel::HubChannel(Hub& hub, uint64_t id, const SubscribeRequest& first,
       config_(first.config),
       upstream_(up),
       route_(*first.route),
+      upstream_name_(first.upstream),
       upstream_path_(first.upstream_path),
       channel_(first.channel_key, first.route->replay.max_events,
                first.route->replay.max_age.count(), hub.randomSeed() & 0xffffffffffULL),
       parser_(config_->limits.max_event_bytes),
       backoff_(up.reconnect.initial_delay.count(), up.reconnect.max_delay.count(),
                hub.randomSeed()),
+      upstream_metrics_(metrics().upstream(first.upstream)),
       interest_(hub.workerCount(), 0) {
+  metrics().channels.fetch_add(1, std::memory_order_relaxed);
   uv_timer_init(hub_.loop(), &retry_timer_);
   uv_timer_init(hub_.loop(), &linger_timer_);
   retry_timer_.data = this;
@@ -38,9 +34,26 @@ HubChannel::HubChannel(Hub& hub, uint64_t id, const SubscribeRequest& first,
   open_handles_ = 2;
 }
 
-HubChannel::~HubChannel() = default;
+HubChannel::~HubChannel() { metrics().channels.fetch_sub(1, std::memory_order_relaxed); }
 
 int64_t HubChannel::nowMs() const { return static_cast<int64_t>(uv_now(hub_.loop())); }
+
+ChannelInfo HubChannel::info() const {
+  ChannelInfo i;
+  i.upstream = upstream_name_;
+  i.path = upstream_path_;
+  switch (state_) {
+    case State::kConnecting: i.state = "connecting"; break;
+    case State::kStreaming: i.state = "streaming"; break;
+    case State::kBackoff: i.state = "reconnecting"; break;
+    case State::kFinal: i.state = "final " + std::to_string(final_status_); break;
+  }
+  if (closing_) i.state = "closing";
+  i.last_event_id = channel_.lastEventId();
+  i.subscribers = subscribers_;
+  i.events_received = channel_.eventsReceived();
+  return i;
+}
 
 void HubChannel::open(const std::string& resume_id) {
   // The first answer is awaited at most connect_timeout; then waiting subscribers get their
@@ -126,6 +139,8 @@ void HubChannel::maybeStartLinger() {
 
 void HubChannel::onUpstreamStreaming() {
   state_ = State::kStreaming;
+  upstream_metrics_.connects_ok.fetch_add(1, std::memory_order_relaxed);
+  upstream_metrics_.connections.fetch_add(1, std::memory_order_relaxed);
   uv_timer_stop(&retry_timer_);
   parser_.reset();
   if (had_stream_) channel_.upstreamReconnected();
@@ -141,8 +156,9 @@ void HubChannel::onUpstreamBody(std::string_view bytes) {
 
 void HubChannel::onEvent(channel::SseEvent&& event) {
   int64_t now_ms = nowMs();
-  auto encoded = channel_.onOriginEvent(std::move(event), now_ms, monotonicUs());
+  auto encoded = channel_.onOriginEvent(std::move(event), now_ms, monotonicMicros());
   if (!encoded) return;
+  upstream_metrics_.events_received.fetch_add(1, std::memory_order_relaxed);
   if (batch_.empty()) backoff_.reset();  // the stream works: the next outage starts afresh
   batch_.push_back(std::move(encoded));
 }
@@ -150,6 +166,7 @@ void HubChannel::onEvent(channel::SseEvent&& event) {
 void HubChannel::onRetry(uint64_t millis) { backoff_.setOriginRetry(static_cast<int64_t>(millis)); }
 
 void HubChannel::onOversizedEvent() {
+  metrics().oversized_events.fetch_add(1, std::memory_order_relaxed);
   LOG_WARN(key(), "dropped an event larger than limits.max_event_bytes ("
                       << config_->limits.max_event_bytes << " bytes)");
 }
@@ -169,6 +186,11 @@ void HubChannel::publishBatch() {
 void HubChannel::onUpstreamEnd(upstream::UpstreamEnd end, int status, const std::string& detail) {
   conn_ = nullptr;
   publishBatch();
+  if (state_ == State::kStreaming) {
+    upstream_metrics_.connections.fetch_sub(1, std::memory_order_relaxed);
+  } else {
+    upstream_metrics_.connects_error.fetch_add(1, std::memory_order_relaxed);
+  }
   if (end == upstream::UpstreamEnd::kDefinitive) {
     LOG_WARN(key(), "origin answered " << status << ": relaying it to subscribers");
     goFinal(status);
@@ -197,10 +219,7 @@ void HubChannel::goFinal(int status) {
   state_ = State::kFinal;
   final_status_ = status;
   uv_timer_stop(&retry_timer_);
-  if (conn_) {
-    conn_->abort();
-    conn_ = nullptr;
-  }
+  abortUpstream();
   answerPending(status);
   uint64_t id = id_;
   for (size_t w = 0; w < interest_.size(); ++w) {
@@ -213,6 +232,15 @@ void HubChannel::goFinal(int status) {
   maybeStartLinger();  // the answer is remembered for `linger`, then the channel goes
 }
 
+void HubChannel::abortUpstream() {
+  if (!conn_) return;
+  if (state_ == State::kStreaming) {
+    upstream_metrics_.connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+  conn_->abort();
+  conn_ = nullptr;
+}
+
 void HubChannel::onLingerTimer(uv_timer_t* t) {
   auto* self = static_cast<HubChannel*>(t->data);
   LOG_INFO(self->key(), "no subscribers for " << self->route_.linger.count()
@@ -223,10 +251,7 @@ void HubChannel::onLingerTimer(uv_timer_t* t) {
 void HubChannel::close() {
   if (closing_) return;
   closing_ = true;
-  if (conn_) {
-    conn_->abort();
-    conn_ = nullptr;
-  }
+  abortUpstream();
   uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer_), &HubChannel::onHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&linger_timer_), &HubChannel::onHandleClosed);
 }

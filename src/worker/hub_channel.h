@@ -17,10 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "base/metrics.h"
 #include "channel/channel.h"
 #include "channel/sse_parser.h"
 #include "upstream/backoff.h"
 #include "upstream/upstream_connection.h"
+#include "worker/hub.h"
 #include "worker/subscription.h"
 
 namespace ssegate::worker {
@@ -36,6 +38,7 @@ class HubChannel : public upstream::UpstreamConnection::Handler,
   uint64_t id() const { return id_; }
   const std::string& key() const { return channel_.key(); }
   bool closing() const { return closing_; }
+  ChannelInfo info() const;
 
   // Opens the upstream; `resume_id` is the first subscriber's Last-Event-ID, offered to the
   // origin so that a brand-new channel can still resume (e.g. after a gateway restart).
@@ -68,6 +71,7 @@ class HubChannel : public upstream::UpstreamConnection::Handler,
   void publishBatch();
   void goFinal(int status);
   void maybeStartLinger();
+  void abortUpstream();
   int64_t nowMs() const;
   static void onRetryTimer(uv_timer_t* t);
   static void onLingerTimer(uv_timer_t* t);
@@ -78,6 +82,7 @@ class HubChannel : public upstream::UpstreamConnection::Handler,
   std::shared_ptr<const config::Config> config_;  // keeps upstream_ and route_ alive
   const config::Upstream& upstream_;
   const config::Route& route_;
+  std::string upstream_name_;
   std::string upstream_path_;
   State state_ = State::kConnecting;
   bool answered_ = false;  // the origin answered once, or the first-answer wait ran out
@@ -90,6 +95,7 @@ class HubChannel : public upstream::UpstreamConnection::Handler,
   channel::SseParser parser_;
   upstream::Backoff backoff_;
   upstream::UpstreamConnection* conn_ = nullptr;
+  UpstreamMetrics& upstream_metrics_;
   uv_timer_t retry_timer_{};
   uv_timer_t linger_timer_{};
 

@@ -11,6 +11,7 @@ namespace ssegate::worker {
 struct SharedState {
   std::atomic<int64_t> connections{0};  // all downstream connections, for limits.max_connections
   std::atomic<bool> draining{false};
+  std::atomic<bool> ready{false};  // listeners bound and serving
 };
 
 }  // namespace ssegate::worker

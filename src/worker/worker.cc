@@ -1,12 +1,16 @@
 #include "worker/worker.h"
 
 #include "base/log.h"
+#include "base/metrics.h"
 #include "worker/hub.h"
 
 namespace ssegate::worker {
 
 Worker::Worker(int index, Hub* hub, int64_t sweep_interval_ms)
-    : index_(index), hub_(hub), sweep_interval_ms_(sweep_interval_ms) {
+    : index_(index),
+      hub_(hub),
+      sweep_interval_ms_(sweep_interval_ms),
+      rng_(static_cast<uint64_t>(uv_hrtime()) ^ static_cast<uint64_t>(index)) {
   uv_loop_init(&loop_);
 }
 
@@ -53,6 +57,28 @@ void Worker::shutdownOnLoop(Hook on_stop) {
   // uv_run returns once the connections' handles have closed.
 }
 
+void Worker::drain(int64_t window_ms) {
+  int64_t now = static_cast<int64_t>(uv_now(&loop_));
+  std::uniform_int_distribution<int64_t> spread(0, window_ms > 0 ? window_ms : 0);
+  for (WorkerConnection* c = connections_; c != nullptr;) {
+    WorkerConnection* next = c->next_;
+    c->drainAt(now + spread(rng_));
+    c = next;
+  }
+  flushDirty();
+}
+
+void Worker::reload(std::shared_ptr<const config::Config> config, int64_t window_ms) {
+  int64_t now = static_cast<int64_t>(uv_now(&loop_));
+  std::uniform_int_distribution<int64_t> spread(0, window_ms > 0 ? window_ms : 0);
+  for (WorkerConnection* c = connections_; c != nullptr;) {
+    WorkerConnection* next = c->next_;
+    c->onReload(*config, now + spread(rng_));
+    c = next;
+  }
+  flushDirty();
+}
+
 void Worker::addConnection(WorkerConnection* c) {
   c->prev_ = nullptr;
   c->next_ = connections_;
@@ -80,6 +106,15 @@ void Worker::markDirty(WorkerConnection* c) {
 }
 
 void Worker::flushDirty() {
+  flushConnections();
+  if (latency_pending_.empty()) return;
+  // Origin read -> written to (or queued in) the sockets of this worker's subscribers.
+  int64_t now = monotonicMicros();
+  for (int64_t t : latency_pending_) metrics().delivery_latency.observeMicros(now - t);
+  latency_pending_.clear();
+}
+
+void Worker::flushConnections() {
   // flush() may mark other connections dirty (never itself) or remove connections: index loop.
   for (size_t i = 0; i < dirty_.size(); ++i) {
     WorkerConnection* c = dirty_[i];
@@ -180,6 +215,8 @@ void Worker::deliverEvents(uint64_t channel_id, const std::shared_ptr<const Even
   // Backwards: a subscriber shed inside onEvents() swap-removes itself, which only moves an
   // already-served subscriber into its slot.
   auto& subs = it->second;
+  metrics().events_delivered.fetch_add(events->size() * subs.size(), std::memory_order_relaxed);
+  for (const auto& ev : *events) latency_pending_.push_back(ev->receivedUs());
   delivering_ = channel_id;
   for (size_t i = subs.size(); i-- > 0;) {
     if (i < subs.size()) subs[i]->onEvents(*events);

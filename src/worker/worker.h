@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include <functional>
+#include <random>
 #include <memory>
 #include <thread>
 #include <unordered_map>
@@ -43,6 +44,11 @@ class Worker {
   void post(Mailbox::Task task) { mailbox_.post(std::move(task)); }
 
   // --- on the worker thread ---
+  // Every connection drains at a random moment within `window_ms` from now.
+  void drain(int64_t window_ms);
+  void reload(std::shared_ptr<const config::Config> config, int64_t window_ms);
+
+  // --- on the worker thread ---
   void addConnection(WorkerConnection* c);
   void removeConnection(WorkerConnection* c);
   void markDirty(WorkerConnection* c);
@@ -62,6 +68,7 @@ class Worker {
   void run(Hook on_start);
   void shutdownOnLoop(Hook on_stop);
   void flushDirty();
+  void flushConnections();
   void sweep();
   static void onCheck(uv_check_t* handle);
   static void onSweepTimer(uv_timer_t* handle);
@@ -76,10 +83,12 @@ class Worker {
   std::thread thread_;
   bool stopping_ = false;
   Hook stop_hook_;
+  std::mt19937_64 rng_;
 
   WorkerConnection* connections_ = nullptr;  // intrusive list head
   size_t connection_count_ = 0;
   std::vector<WorkerConnection*> dirty_;
+  std::vector<int64_t> latency_pending_;  // receive times of events delivered this turn
 
   uint64_t next_sub_id_ = 1;
   uint64_t delivering_ = 0;  // channel whose events are being delivered (ids start at 1)

@@ -9,6 +9,10 @@
 #include <cstddef>
 #include <cstdint>
 
+namespace ssegate::config {
+struct Config;
+}
+
 namespace ssegate::worker {
 
 class WorkerConnection {
@@ -20,6 +24,11 @@ class WorkerConnection {
   virtual void onSweep(int64_t now_ms) = 0;
   // The worker is stopping: close now.
   virtual void shutdown() = 0;
+  // Graceful drain: end the stream (with a jittered retry: so the client reconnects elsewhere)
+  // at `deadline_ms` (loop time), or at once if it carries no stream.
+  virtual void drainAt(int64_t deadline_ms) = 0;
+  // A new configuration is live: a stream whose route is gone drains at `deadline_ms`.
+  virtual void onReload(const config::Config& config, int64_t deadline_ms) = 0;
 
  private:
   friend class Worker;
