@@ -111,6 +111,8 @@ std::optional<std::string> rawEcdsaToDer(std::string_view raw) {
 }
 
 // RFC 7519 NumericDate: a JSON number, possibly fractional; saturates instead of overflowing.
+// Rounded up: for an integer `now`, now < ceil(x) exactly when now < x, so the exp and nbf
+// comparisons stay exact.
 bool numericDate(const Json& v, int64_t* out) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   if (const auto* u = v.get_ptr<const Json::number_unsigned_t*>()) {
@@ -128,7 +130,7 @@ bool numericDate(const Json& v, int64_t* out) {
     } else if (*d <= -9.2e18) {
       *out = std::numeric_limits<int64_t>::min();
     } else {
-      *out = static_cast<int64_t>(std::floor(*d));
+      *out = static_cast<int64_t>(std::ceil(*d));
     }
     return true;
   }
