@@ -194,7 +194,6 @@ std::unique_ptr<JwtVerifier> JwtVerifier::create(const config::Jwt& jwt, std::st
   if (verifier == nullptr && want_public_key && error->rfind("public_key_file", 0) == 0) {
     *error += " (" + jwt.public_key_file + ")";
   }
-  OPENSSL_cleanse(pem.data(), pem.size());  // not secret, but cheap; secret moved already
   return verifier;
 }
 
