@@ -35,6 +35,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DEPLOY = os.path.join(ROOT, "deploy")
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree under ctest
 sys.path.insert(0, HERE)
 import helm_render  # noqa: E402
 
