@@ -9,7 +9,7 @@ namespace {
 constexpr size_t kMaxHead = 8192;
 constexpr uint64_t kHeadTimeoutMs = 10000;
 constexpr size_t kMaxQueuedBytes = 1 << 20;  // a dashboard that stops reading is dropped
-char g_read_buffer[4096];                   // main loop only
+char g_read_buffer[4096];                    // main loop only
 
 struct WriteReq {
   uv_write_t req;
@@ -64,8 +64,8 @@ void AdminConnection::onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf)
   if (err == HPE_PAUSED) {
     self->answered_ = true;
     uv_timer_stop(&self->timer_);
-    self->server_->handle(self, llhttp_method_name(static_cast<llhttp_method_t>(self->parser_.method)),
-                          self->url_);
+    self->server_->handle(
+        self, llhttp_method_name(static_cast<llhttp_method_t>(self->parser_.method)), self->url_);
   } else if (err != HPE_OK) {
     self->respond(400, "text/plain", "bad request\n");
   }
@@ -77,7 +77,9 @@ int AdminConnection::onUrl(llhttp_t* p, const char* at, size_t len) {
   return 0;
 }
 
-int AdminConnection::onHeadersComplete(llhttp_t*) { return HPE_PAUSED; }
+int AdminConnection::onHeadersComplete(llhttp_t*) {
+  return HPE_PAUSED;
+}
 
 void AdminConnection::onTimeout(uv_timer_t* t) {
   auto* self = static_cast<AdminConnection*>(t->data);

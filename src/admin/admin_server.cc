@@ -70,7 +70,9 @@ void AdminServer::onConnection(uv_stream_t* server, int status) {
   conn->start(server);
 }
 
-void AdminServer::forget(AdminConnection* conn) { conns_.erase(conn->id()); }
+void AdminServer::forget(AdminConnection* conn) {
+  conns_.erase(conn->id());
+}
 
 void AdminServer::handle(AdminConnection* conn, const std::string& method,
                          const std::string& target) {
@@ -113,7 +115,9 @@ void AdminServer::requestChannels(uint64_t conn_id) {
   });
 }
 
-void AdminServer::onTick(uv_timer_t* t) { static_cast<AdminServer*>(t->data)->tick(); }
+void AdminServer::onTick(uv_timer_t* t) {
+  static_cast<AdminServer*>(t->data)->tick();
+}
 
 void AdminServer::tick() {
   bool any = false;
@@ -162,8 +166,9 @@ std::string AdminServer::dashboardSnapshot() {
     rejected[rejectName(static_cast<Reject>(i))] = rd(m.rejected[i]);
   }
   j["rejected"] = rejected;
-  j["channel_list"] = channels_json_.empty() ? nlohmann::json::array()
-                                             : nlohmann::json::parse(channels_json_, nullptr, false);
+  j["channel_list"] = channels_json_.empty()
+                          ? nlohmann::json::array()
+                          : nlohmann::json::parse(channels_json_, nullptr, false);
   last_delivered_ = delivered;
   last_bytes_ = bytes;
   last_received_ = received;

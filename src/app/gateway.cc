@@ -39,7 +39,9 @@ Gateway::Gateway(std::shared_ptr<const config::Config> config, std::string confi
   uv_loop_init(&loop_);
 }
 
-Gateway::~Gateway() { uv_loop_close(&loop_); }
+Gateway::~Gateway() {
+  uv_loop_close(&loop_);
+}
 
 std::shared_ptr<const downstream::DownstreamContext> Gateway::makeContext(
     std::shared_ptr<const config::Config> config) {
@@ -98,8 +100,8 @@ int Gateway::run() {
   uint32_t n = config_->workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   for (uint32_t i = 0; i < n; ++i) {
-    workers_.push_back(std::make_unique<worker::Worker>(static_cast<int>(i), &hub_,
-                                                        ctx_->sweep_interval_ms));
+    workers_.push_back(
+        std::make_unique<worker::Worker>(static_cast<int>(i), &hub_, ctx_->sweep_interval_ms));
   }
   if (!openListeners()) {
     for (auto& fds : listen_fds_) {
@@ -148,8 +150,7 @@ int Gateway::run() {
         });
   }
   shared_.ready.store(true);
-  LOG_INFO("gateway", "started with " << n << " workers, " << config_->routes.size()
-                                      << " routes");
+  LOG_INFO("gateway", "started with " << n << " workers, " << config_->routes.size() << " routes");
 
   uv_signal_init(&loop_, &sigterm_);
   uv_signal_init(&loop_, &sigint_);
@@ -232,7 +233,9 @@ void Gateway::beginDrain() {
   uv_timer_start(&drain_timer_, &Gateway::onDrainTimer, 50, 50);
 }
 
-void Gateway::onDrainTimer(uv_timer_t* handle) { static_cast<Gateway*>(handle->data)->checkDrain(); }
+void Gateway::onDrainTimer(uv_timer_t* handle) {
+  static_cast<Gateway*>(handle->data)->checkDrain();
+}
 
 void Gateway::checkDrain() {
   uint64_t elapsed = uv_now(&loop_) - drain_started_ms_;

@@ -14,26 +14,39 @@ std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 
 const char* levelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "?";
 }
 }  // namespace
 
 bool parseLogLevel(std::string_view name, LogLevel* out) {
-  if (name == "debug") *out = LogLevel::kDebug;
-  else if (name == "info") *out = LogLevel::kInfo;
-  else if (name == "warn") *out = LogLevel::kWarn;
-  else if (name == "error") *out = LogLevel::kError;
-  else return false;
+  if (name == "debug")
+    *out = LogLevel::kDebug;
+  else if (name == "info")
+    *out = LogLevel::kInfo;
+  else if (name == "warn")
+    *out = LogLevel::kWarn;
+  else if (name == "error")
+    *out = LogLevel::kError;
+  else
+    return false;
   return true;
 }
 
-void setLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
-LogLevel logLevel() { return static_cast<LogLevel>(g_level.load(std::memory_order_relaxed)); }
+void setLogLevel(LogLevel level) {
+  g_level.store(static_cast<int>(level));
+}
+LogLevel logLevel() {
+  return static_cast<LogLevel>(g_level.load(std::memory_order_relaxed));
+}
 bool logEnabled(LogLevel level) {
   return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
 }

@@ -20,13 +20,13 @@ void logLine(LogLevel level, std::string_view context, const std::string& messag
 
 }  // namespace ssegate
 
-#define SSEGATE_LOG(level, context, expr)                                \
-  do {                                                                   \
-    if (::ssegate::logEnabled(level)) {                                  \
-      std::ostringstream ssegate_log_os_;                                \
-      ssegate_log_os_ << expr;                                           \
-      ::ssegate::logLine(level, context, ssegate_log_os_.str());         \
-    }                                                                    \
+#define SSEGATE_LOG(level, context, expr)                        \
+  do {                                                           \
+    if (::ssegate::logEnabled(level)) {                          \
+      std::ostringstream ssegate_log_os_;                        \
+      ssegate_log_os_ << expr;                                   \
+      ::ssegate::logLine(level, context, ssegate_log_os_.str()); \
+    }                                                            \
   } while (0)
 
 #define LOG_DEBUG(ctx, expr) SSEGATE_LOG(::ssegate::LogLevel::kDebug, ctx, expr)

@@ -35,7 +35,9 @@ void Mailbox::post(Task task) {
   if (wake) uv_async_send(&async_);
 }
 
-void Mailbox::onAsync(uv_async_t* handle) { static_cast<Mailbox*>(handle->data)->drain(); }
+void Mailbox::onAsync(uv_async_t* handle) {
+  static_cast<Mailbox*>(handle->data)->drain();
+}
 
 void Mailbox::drain() {
   {

@@ -7,18 +7,30 @@ namespace ssegate {
 
 const char* rejectName(Reject r) {
   switch (r) {
-    case Reject::kBadRequest: return "bad_request";
-    case Reject::kNotFound: return "not_found";
-    case Reject::kMethod: return "method_not_allowed";
-    case Reject::kHeaderTimeout: return "header_timeout";
-    case Reject::kHeaderTooLarge: return "header_too_large";
-    case Reject::kMaxConnections: return "max_connections";
-    case Reject::kMaxChannels: return "max_channels";
-    case Reject::kDraining: return "draining";
-    case Reject::kPipelined: return "pipelined";
-    case Reject::kRequestBody: return "request_body";
-    case Reject::kOriginStatus: return "origin_status";
-    case Reject::kCount: break;
+    case Reject::kBadRequest:
+      return "bad_request";
+    case Reject::kNotFound:
+      return "not_found";
+    case Reject::kMethod:
+      return "method_not_allowed";
+    case Reject::kHeaderTimeout:
+      return "header_timeout";
+    case Reject::kHeaderTooLarge:
+      return "header_too_large";
+    case Reject::kMaxConnections:
+      return "max_connections";
+    case Reject::kMaxChannels:
+      return "max_channels";
+    case Reject::kDraining:
+      return "draining";
+    case Reject::kPipelined:
+      return "pipelined";
+    case Reject::kRequestBody:
+      return "request_body";
+    case Reject::kOriginStatus:
+      return "origin_status";
+    case Reject::kCount:
+      break;
   }
   return "other";
 }
@@ -86,7 +98,8 @@ UpstreamMetrics& Metrics::upstream(const std::string& name) {
 uint64_t Metrics::eventsReceivedTotal() const {
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t total = 0;
-  for (const auto& [name, u] : upstreams_) total += u->events_received.load(std::memory_order_relaxed);
+  for (const auto& [name, u] : upstreams_)
+    total += u->events_received.load(std::memory_order_relaxed);
   return total;
 }
 
@@ -135,8 +148,8 @@ std::string Metrics::renderPrometheus() const {
   for (int p = 0; p < 2; ++p) {
     for (int t = 0; t < 2; ++t) {
       sample(&out,
-             std::string("ssegate_downstream_connections{protocol=\"") + protos[p] +
-                 "\",tls=\"" + (t ? "true" : "false") + "\"}",
+             std::string("ssegate_downstream_connections{protocol=\"") + protos[p] + "\",tls=\"" +
+                 (t ? "true" : "false") + "\"}",
              rd(downstream_connections[p][t]));
     }
   }

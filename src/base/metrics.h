@@ -35,9 +35,8 @@ const char* rejectName(Reject r);
 
 class LatencyHistogram {
  public:
-  static constexpr std::array<double, 13> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                     0.025,  0.05,  0.1,    0.25,  0.5,
-                                                     1.0,    2.5,   5.0};
+  static constexpr std::array<double, 13> kBounds = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0};
   void observeMicros(int64_t us);
   void render(const std::string& name, std::string* out) const;
   // Approximate quantile (upper bound of the bucket holding it), in seconds; 0 if empty.
@@ -71,7 +70,9 @@ class Metrics {
   LatencyHistogram delivery_latency;
 
   UpstreamMetrics& upstream(const std::string& name);
-  void reject(Reject r) { rejected[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed); }
+  void reject(Reject r) {
+    rejected[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  }
 
   uint64_t eventsReceivedTotal() const;
   std::string renderPrometheus() const;

@@ -4,9 +4,12 @@ namespace ssegate::channel {
 
 std::string_view replayKindName(ReplayKind kind) {
   switch (kind) {
-    case ReplayKind::kNone: return "none";
-    case ReplayKind::kHit: return "hit";
-    case ReplayKind::kMiss: return "miss";
+    case ReplayKind::kNone:
+      return "none";
+    case ReplayKind::kHit:
+      return "hit";
+    case ReplayKind::kMiss:
+      return "miss";
   }
   return "none";
 }

@@ -31,7 +31,9 @@ class ReplayRing {
 
   bool contains(std::string_view id) const;
   size_t size() const { return entries_.size(); }
-  const EncodedEventPtr* newest() const { return entries_.empty() ? nullptr : &entries_.back().event; }
+  const EncodedEventPtr* newest() const {
+    return entries_.empty() ? nullptr : &entries_.back().event;
+  }
 
  private:
   struct Entry {

@@ -6,12 +6,12 @@
 #include "base/metrics.h"
 #include "channel/sse_encoder.h"
 #include "downstream/http_util.h"
+#include "net/address.h"
 
 namespace ssegate::downstream {
 
 namespace {
 constexpr size_t kReadBufferSize = 16 * 1024;
-constexpr size_t kMaxLastEventIdBytes = 1024;
 constexpr int64_t kLingeringCloseMs = 2000;
 thread_local char t_read_buffer[kReadBufferSize];
 
@@ -41,8 +41,7 @@ struct Http1Connection::Head {
   std::string field;
   std::string value;
   bool in_value = false;
-  std::string last_event_id;
-  bool has_last_event_id = false;
+  std::vector<std::pair<std::string, std::string>> headers;
   bool has_host = false;
   bool bad_header = false;
   size_t bytes = 0;
@@ -71,6 +70,8 @@ bool Http1Connection::start(uv_stream_t* server, int reject_status) {
     return false;
   }
   uv_tcp_nodelay(&tcp_, 1);
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0) client_ip_ = net::peerIp(fd);
   since_ms_ = now();
   head_ = std::make_unique<Head>();
   llhttp_init(&head_->parser, HTTP_REQUEST, settings());
@@ -199,66 +200,28 @@ void Http1Connection::handleRequest() {
     respondError(400, "missing Host header");
     return;
   }
-  int method = p.method;
-  if (method == HTTP_OPTIONS) {
-    respondError(204, "", "Allow: GET, OPTIONS\r\n");
-    return;
-  }
-  if (method != HTTP_GET) {
-    metrics().reject(Reject::kMethod);
-    respondError(405, "method not allowed", "Allow: GET, OPTIONS\r\n");
-    return;
-  }
-  std::string_view url = h.url;
-  if (url.empty() || url[0] != '/') {
-    // absolute-form: http://host/path
-    size_t scheme = url.find("://");
-    size_t slash =
-        scheme == std::string_view::npos ? std::string_view::npos : url.find('/', scheme + 3);
-    if (slash == std::string_view::npos) {
-      metrics().reject(Reject::kBadRequest);
-      respondError(400, "bad request target");
-      return;
-    }
-    url = url.substr(slash);
-  }
-  size_t q = url.find('?');
-  std::string_view path = url.substr(0, q);
-  std::string_view query = q == std::string_view::npos ? std::string_view() : url.substr(q + 1);
-
-  if (ctx_->shared->draining.load(std::memory_order_relaxed)) {
-    metrics().reject(Reject::kDraining);
-    respondError(503, "shutting down");
-    return;
-  }
-  Router::Match match;
-  if (!ctx_->router->route(path, "", &match)) {
-    metrics().reject(Reject::kNotFound);
-    respondError(404, "no route");
-    return;
-  }
-  std::string last_id;
-  if (h.has_last_event_id) {
-    last_id = h.last_event_id;
-  } else if (auto v = queryParam(query, "lastEventId")) {
-    last_id = *v;
-  }
-  if (last_id.size() > kMaxLastEventIdBytes) {
-    metrics().reject(Reject::kBadRequest);
-    respondError(400, "Last-Event-ID too long");
-    return;
-  }
-  route_ = match.route;
-  worker::SubscribeRequest req;
-  req.channel_key = std::move(match.channel_key);
-  req.upstream = match.route->upstream;
-  req.upstream_path = std::move(match.upstream_path);
-  req.last_event_id = std::move(last_id);
-  req.config = ctx_->config;
-  req.route = match.route;
+  StreamRequest req;
+  req.method = llhttp_method_name(static_cast<llhttp_method_t>(p.method));
+  req.target = std::move(h.url);
+  req.headers = std::move(h.headers);
+  req.client_ip = client_ip_;
   head_.reset();  // the head's memory is not needed while streaming
   state_ = State::kAwaitingChannel;
-  worker_.subscribe(this, std::move(req));
+  admission_ = Admitter::admit(worker_, ctx_, std::move(req),
+                               [this](Admission&& a) { onAdmission(std::move(a)); });
+}
+
+void Http1Connection::onAdmission(Admission&& a) {
+  if (state_ != State::kAwaitingChannel) return;
+  if (a.status != 0) {
+    if (a.status != 204) metrics().reject(a.reason);
+    respondError(a.status, a.body, a.headers);
+    return;
+  }
+  route_ = a.route;
+  slot_ = std::move(a.slot);
+  response_headers_ = std::move(a.headers);
+  worker_.subscribe(this, std::move(a.request));
 }
 
 void Http1Connection::onSubscribeResult(worker::SubscribeResult&& result) {
@@ -277,7 +240,10 @@ void Http1Connection::onSubscribeResult(worker::SubscribeResult&& result) {
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
       "X-Accel-Buffering: no\r\nX-Replay: ";
   head += channel::replayKindName(result.replay);
-  head += chunked_ ? "\r\nTransfer-Encoding: chunked\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+  head += "\r\n";
+  head += response_headers_;
+  response_headers_.clear();
+  head += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
   std::string first;
   channel::appendRetry(static_cast<uint64_t>(route_->retry.count()), &first);
   channel::appendComment("ssegate stream open", &first);
@@ -320,6 +286,7 @@ void Http1Connection::onChannelFinal(int status) {
 }
 
 void Http1Connection::finishStream() {
+  slot_.reset();  // the stream has ended: its cap slot is free now, not after lingering close
   metrics().subscriptions.fetch_sub(1, std::memory_order_relaxed);
   if (chunked_) wq_.append(endOfStreamFrame(), endOfStreamFrame()->chunked());
   worker_.unsubscribe(this);
@@ -422,7 +389,9 @@ void Http1Connection::onSweep(int64_t now_ms) {
   }
 }
 
-void Http1Connection::shutdown() { close("worker stopping"); }
+void Http1Connection::shutdown() {
+  close("worker stopping");
+}
 
 void Http1Connection::drainAt(int64_t deadline_ms) {
   if (state_ == State::kStreaming) {
@@ -462,6 +431,8 @@ void Http1Connection::close(const char* reason) {
   if (state_ == State::kStreaming) metrics().subscriptions.fetch_sub(1, std::memory_order_relaxed);
   metrics().downstream_connections[0][0].fetch_sub(1, std::memory_order_relaxed);
   state_ = State::kClosed;
+  admission_.reset();
+  slot_.reset();
   worker_.unsubscribe(this);
   worker_.removeConnection(this);
   ctx_->shared->connections.fetch_sub(1, std::memory_order_relaxed);
@@ -482,12 +453,12 @@ int Http1Connection::onUrl(llhttp_t* p, const char* at, size_t len) {
 }
 
 void Http1Connection::finishHeaderLine(Head& h) {
+  std::string name = h.field;
+  for (char& c : name) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  h.headers.emplace_back(std::move(name), h.value);
   if (iequals(h.field, "host")) {
     if (h.has_host) h.bad_header = true;  // two Host headers: ambiguous target
     h.has_host = true;
-  } else if (iequals(h.field, "last-event-id")) {
-    if (!h.has_last_event_id) h.last_event_id = h.value;
-    h.has_last_event_id = true;
   }
 }
 

@@ -18,6 +18,7 @@
 
 #include <string>
 
+#include "downstream/admission.h"
 #include "downstream/context.h"
 #include "net/write_queue.h"
 #include "worker/subscription.h"
@@ -57,6 +58,7 @@ class Http1Connection final : public worker::WorkerConnection, public worker::Su
   bool scanHead(const char* data, size_t len);
   void onHeadComplete(size_t consumed, size_t available);
   void handleRequest();
+  void onAdmission(Admission&& a);
   void respondError(int status, std::string_view body, std::string_view extra = {});
   void append(const channel::EncodedEventPtr& event);
   void shed(const char* why);
@@ -90,6 +92,10 @@ class Http1Connection final : public worker::WorkerConnection, public worker::Su
   bool chunked_ = true;        // HTTP/1.1 chunked; HTTP/1.0 close-delimited
   const config::Route* route_ = nullptr;
   int64_t drain_at_ms_ = 0;  // 0 = not draining
+  std::string client_ip_;
+  std::shared_ptr<void> admission_;  // an admission still deciding (cancelled if dropped)
+  std::shared_ptr<void> slot_;       // per-user/per-IP cap slot, released with the connection
+  std::string response_headers_;     // extra headers from admission (CORS) for the 200
 
   // Request head, only while kReadingHead.
   std::unique_ptr<Head> head_;

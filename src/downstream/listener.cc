@@ -22,7 +22,9 @@ void Listener::close() {
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Listener::onClosed);
 }
 
-void Listener::onClosed(uv_handle_t* h) { delete static_cast<Listener*>(h->data); }
+void Listener::onClosed(uv_handle_t* h) {
+  delete static_cast<Listener*>(h->data);
+}
 
 void Listener::onConnection(uv_stream_t* server, int status) {
   auto* self = static_cast<Listener*>(server->data);

@@ -48,6 +48,19 @@ Result<int> openListenSocket(const std::string& host, uint16_t port, int backlog
   return fd;
 }
 
+std::string peerIp(int fd) {
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (ss.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&ss)->sin_addr, buf, sizeof buf);
+  } else {
+    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr, buf, sizeof buf);
+  }
+  return buf;
+}
+
 std::string peerName(int fd) {
   sockaddr_storage ss;
   socklen_t len = sizeof ss;

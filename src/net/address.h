@@ -19,6 +19,9 @@ bool toSockaddr(const std::string& host, uint16_t port, sockaddr_storage* out);
 // Returns the fd, or Error::kIo with errno preserved.
 Result<int> openListenSocket(const std::string& host, uint16_t port, int backlog);
 
+// The peer's IP address as text ("" if unknown).
+std::string peerIp(int fd);
+
 // "ip:port" of a connected socket's peer, for logs ("" if unknown).
 std::string peerName(int fd);
 

@@ -58,10 +58,10 @@ class WriteQueue {
   void consume(size_t n);
 
   std::vector<Segment> segments_;
-  size_t head_ = 0;        // first unwritten segment
+  size_t head_ = 0;         // first unwritten segment
   size_t head_offset_ = 0;  // bytes of segments_[head_] already written
   size_t bytes_ = 0;
-  size_t in_flight_ = 0;   // bytes handed to uv_write, not yet completed
+  size_t in_flight_ = 0;  // bytes handed to uv_write, not yet completed
   std::unique_ptr<WriteReq> req_;
 };
 

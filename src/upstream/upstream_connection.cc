@@ -24,11 +24,16 @@ bool isEventStream(const std::string& content_type) {
 
 const char* upstreamEndName(UpstreamEnd end) {
   switch (end) {
-    case UpstreamEnd::kConnectFailed: return "connect failed";
-    case UpstreamEnd::kBadResponse: return "bad response";
-    case UpstreamEnd::kDefinitive: return "definitive status";
-    case UpstreamEnd::kIdleTimeout: return "idle timeout";
-    case UpstreamEnd::kClosed: return "stream closed";
+    case UpstreamEnd::kConnectFailed:
+      return "connect failed";
+    case UpstreamEnd::kBadResponse:
+      return "bad response";
+    case UpstreamEnd::kDefinitive:
+      return "definitive status";
+    case UpstreamEnd::kIdleTimeout:
+      return "idle timeout";
+    case UpstreamEnd::kClosed:
+      return "stream closed";
   }
   return "?";
 }
@@ -72,8 +77,8 @@ void UpstreamConnection::start() {
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   std::string port = std::to_string(upstream_.port);
-  int r = uv_getaddrinfo(loop_, &resolve_, &UpstreamConnection::onResolved,
-                         upstream_.host.c_str(), port.c_str(), &hints);
+  int r = uv_getaddrinfo(loop_, &resolve_, &UpstreamConnection::onResolved, upstream_.host.c_str(),
+                         port.c_str(), &hints);
   if (r != 0) {
     finish(UpstreamEnd::kConnectFailed, std::string("resolve: ") + uv_strerror(r));
     return;
@@ -183,7 +188,8 @@ void UpstreamConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
   if (nread < 0) {
     if (state_ == State::kStreaming) {
       if (nread == UV_EOF) llhttp_finish(&parser_);  // ends a close-delimited body
-      if (state_ != State::kDone) finish(UpstreamEnd::kClosed, uv_strerror(static_cast<int>(nread)));
+      if (state_ != State::kDone)
+        finish(UpstreamEnd::kClosed, uv_strerror(static_cast<int>(nread)));
     } else {
       finish(UpstreamEnd::kBadResponse,
              std::string("closed before a response: ") + uv_strerror(static_cast<int>(nread)));

@@ -34,19 +34,31 @@ HubChannel::HubChannel(Hub& hub, uint64_t id, const SubscribeRequest& first,
   open_handles_ = 2;
 }
 
-HubChannel::~HubChannel() { metrics().channels.fetch_sub(1, std::memory_order_relaxed); }
+HubChannel::~HubChannel() {
+  metrics().channels.fetch_sub(1, std::memory_order_relaxed);
+}
 
-int64_t HubChannel::nowMs() const { return static_cast<int64_t>(uv_now(hub_.loop())); }
+int64_t HubChannel::nowMs() const {
+  return static_cast<int64_t>(uv_now(hub_.loop()));
+}
 
 ChannelInfo HubChannel::info() const {
   ChannelInfo i;
   i.upstream = upstream_name_;
   i.path = upstream_path_;
   switch (state_) {
-    case State::kConnecting: i.state = "connecting"; break;
-    case State::kStreaming: i.state = "streaming"; break;
-    case State::kBackoff: i.state = "reconnecting"; break;
-    case State::kFinal: i.state = "final " + std::to_string(final_status_); break;
+    case State::kConnecting:
+      i.state = "connecting";
+      break;
+    case State::kStreaming:
+      i.state = "streaming";
+      break;
+    case State::kBackoff:
+      i.state = "reconnecting";
+      break;
+    case State::kFinal:
+      i.state = "final " + std::to_string(final_status_);
+      break;
   }
   if (closing_) i.state = "closing";
   i.last_event_id = channel_.lastEventId();
@@ -66,9 +78,9 @@ void HubChannel::open(const std::string& resume_id) {
 void HubChannel::connect(const std::string& last_event_id) {
   state_ = State::kConnecting;
   LOG_DEBUG(key(), "connecting to " << upstream_.url << upstream_path_
-                                   << (last_event_id.empty() ? "" : " with Last-Event-ID"));
-  conn_ = new upstream::UpstreamConnection(hub_.loop(), upstream_, upstream_path_, last_event_id,
-                                           this);
+                                    << (last_event_id.empty() ? "" : " with Last-Event-ID"));
+  conn_ =
+      new upstream::UpstreamConnection(hub_.loop(), upstream_, upstream_path_, last_event_id, this);
   conn_->start();
 }
 
@@ -163,7 +175,9 @@ void HubChannel::onEvent(channel::SseEvent&& event) {
   batch_.push_back(std::move(encoded));
 }
 
-void HubChannel::onRetry(uint64_t millis) { backoff_.setOriginRetry(static_cast<int64_t>(millis)); }
+void HubChannel::onRetry(uint64_t millis) {
+  backoff_.setOriginRetry(static_cast<int64_t>(millis));
+}
 
 void HubChannel::onOversizedEvent() {
   metrics().oversized_events.fetch_add(1, std::memory_order_relaxed);
@@ -243,8 +257,8 @@ void HubChannel::abortUpstream() {
 
 void HubChannel::onLingerTimer(uv_timer_t* t) {
   auto* self = static_cast<HubChannel*>(t->data);
-  LOG_INFO(self->key(), "no subscribers for " << self->route_.linger.count()
-                                              << " ms: closing the channel");
+  LOG_INFO(self->key(),
+           "no subscribers for " << self->route_.linger.count() << " ms: closing the channel");
   self->close();
 }
 

@@ -28,7 +28,7 @@ struct SubscribeRequest {
   std::string channel_key;  // upstream name + '\n' + rendered upstream path
   std::string upstream;     // upstream name
   std::string upstream_path;
-  std::string last_event_id;  // empty: no resume
+  std::string last_event_id;                     // empty: no resume
   std::shared_ptr<const config::Config> config;  // keeps *route alive
   const config::Route* route = nullptr;
 };

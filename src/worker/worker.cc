@@ -30,7 +30,8 @@ void Worker::start(Hook on_start, Hook on_stop) {
   mailbox_.open(&loop_, [this] { flushDirty(); });
   // on_stop is kept in the stop task, posted later.
   stop_hook_ = std::move(on_stop);
-  thread_ = std::thread([this, on_start = std::move(on_start)]() mutable { run(std::move(on_start)); });
+  thread_ =
+      std::thread([this, on_start = std::move(on_start)]() mutable { run(std::move(on_start)); });
 }
 
 void Worker::run(Hook on_start) {
@@ -88,8 +89,10 @@ void Worker::addConnection(WorkerConnection* c) {
 }
 
 void Worker::removeConnection(WorkerConnection* c) {
-  if (c->prev_) c->prev_->next_ = c->next_;
-  else if (connections_ == c) connections_ = c->next_;
+  if (c->prev_)
+    c->prev_->next_ = c->next_;
+  else if (connections_ == c)
+    connections_ = c->next_;
   if (c->next_) c->next_->prev_ = c->prev_;
   c->prev_ = c->next_ = nullptr;
   --connection_count_;
@@ -126,7 +129,9 @@ void Worker::flushConnections() {
   dirty_.clear();
 }
 
-void Worker::onCheck(uv_check_t* handle) { static_cast<Worker*>(handle->data)->flushDirty(); }
+void Worker::onCheck(uv_check_t* handle) {
+  static_cast<Worker*>(handle->data)->flushDirty();
+}
 
 void Worker::onSweepTimer(uv_timer_t* handle) {
   auto* self = static_cast<Worker*>(handle->data);

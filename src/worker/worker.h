@@ -10,8 +10,8 @@
 #include <uv.h>
 
 #include <functional>
-#include <random>
 #include <memory>
+#include <random>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -92,7 +92,7 @@ class Worker {
 
   uint64_t next_sub_id_ = 1;
   uint64_t delivering_ = 0;  // channel whose events are being delivered (ids start at 1)
-  std::unordered_map<uint64_t, Subscription*> pending_;                   // sub id -> sub
+  std::unordered_map<uint64_t, Subscription*> pending_;                  // sub id -> sub
   std::unordered_map<uint64_t, std::vector<Subscription*>> by_channel_;  // fan-out index
 };
 
