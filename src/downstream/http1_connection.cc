@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <ctime>
+
 #include "base/log.h"
 #include "base/metrics.h"
 #include "channel/sse_encoder.h"
@@ -220,6 +222,12 @@ void Http1Connection::onAdmission(Admission&& a) {
   }
   route_ = a.route;
   slot_ = std::move(a.slot);
+  if (a.expires_at_unix != 0) {
+    // The credential expires: the stream ends then (with a retry:), and the client comes back
+    // with a fresh token.
+    int64_t left_ms = (a.expires_at_unix - static_cast<int64_t>(time(nullptr))) * 1000;
+    drain_at_ms_ = now() + (left_ms > 0 ? left_ms : 0);
+  }
   response_headers_ = std::move(a.headers);
   worker_.subscribe(this, std::move(a.request));
 }
