@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 TEST_BUILD ?= build-test
 
-.PHONY: all deps build run test unit integration format bench clean
+.PHONY: all deps build run test unit integration format bench clean fuzz
 
 all: build
 
@@ -38,3 +38,9 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)
+
+# libFuzzer targets (clang): builds tests/fuzz into build-fuzz/ and runs each target for
+# FUZZ_SECONDS on a temporary copy of its seed corpus; fails if any target finds a crash.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@./tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) build-fuzz

@@ -8,7 +8,7 @@ PACKAGES=(
   libuv1-dev node-llhttp libnghttp2-dev libssl-dev libyaml-cpp-dev libgtest-dev
   nlohmann-json3-dev
   curl nghttp2-client openssl procps iproute2
-  clang-format
+  clang-format clang libclang-rt-14-dev
 )
 
 missing=()
