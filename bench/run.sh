@@ -133,7 +133,7 @@ start_gateway() {
   sed -e "s/127.0.0.1:18080/127.0.0.1:$GATEWAY_PORT/" -e "s/127.0.0.1:18901/127.0.0.1:$ADMIN_PORT/" \
     -e "s/127.0.0.1:18000/127.0.0.1:$ORIGIN_PORT/" bench/core.yaml >"$WORK/ssegate.yaml"
   "$BUILD/ssegate" -t -c "$WORK/ssegate.yaml" >/dev/null || die "bench config rejected"
-  "$BUILD/ssegate" -c "$WORK/ssegate.yaml" --log-level warn 2>"$WORK/gateway.log" &
+  "$BUILD/ssegate" -c "$WORK/ssegate.yaml" --log-level info 2>"$WORK/gateway.log" &
   GATEWAY_PID=$!
   PIDS+=("$GATEWAY_PID")
   for _ in $(seq 100); do listening "$GATEWAY_PORT" && return; sleep 0.05; done

@@ -38,7 +38,7 @@ void OriginServer::stop() {
   stopped_ = true;
   uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweep_), nullptr);
-  for (StreamConnection* connection : connections_) connection->close();
+  for (StreamConnection* connection : connections_) connection->close("server stopping");
   for (auto& [name, channel] : channels_) channel->close();
 }
 
@@ -51,7 +51,7 @@ void OriginServer::onConnection(uv_stream_t* listener, int status) {
   auto* connection = new StreamConnection(server);
   server->connections_.insert(connection);
   if (uv_accept(listener, connection->stream()) != 0) {
-    connection->close();
+    connection->close("accept failed");
     return;
   }
   connection->start();

@@ -87,7 +87,7 @@ void StreamConnection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t
 
 void StreamConnection::handleRead(ssize_t nread, const uv_buf_t* buf) {
   if (nread < 0) {
-    close();
+    close(nread == UV_EOF ? "client closed" : uv_strerror(static_cast<int>(nread)));
     return;
   }
   if (state_ != State::kReadingRequest || nread == 0) return;  // a stream ignores its input
@@ -160,6 +160,7 @@ void StreamConnection::handleRequest() {
     return;
   }
   state_ = State::kStreaming;
+  stream_start_ns_ = uv_hrtime();
   static const std::string kHead =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
       "X-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n\r\n";
@@ -200,8 +201,7 @@ void StreamConnection::send(const Bytes& bytes) {
   queue_.push_back(bytes);
   queued_bytes_ += bytes->size();
   if (queued_bytes_ > kMaxBacklogBytes) {
-    if (!server_->quiet()) std::fprintf(stderr, "origin: %s too slow, closed\n", peer_.c_str());
-    close();
+    close("too slow: backlog over kMaxBacklogBytes");
     return;
   }
   flush();
@@ -240,7 +240,7 @@ void StreamConnection::flush() {
     int written = uv_try_write(stream(), bufs, static_cast<unsigned>(count));
     if (written == UV_EAGAIN) written = 0;
     if (written < 0) {
-      close();
+      close(uv_strerror(written));
       return;
     }
     if (written > 0) {
@@ -252,11 +252,11 @@ void StreamConnection::flush() {
     if (uv_write(&write_req_, stream(), bufs, static_cast<unsigned>(count),
                  &StreamConnection::onWrite) != 0) {
       in_flight_ = 0;
-      close();
+      close("uv_write failed");
       return;
     }
   }
-  if (queue_.empty() && state_ == State::kClosing) close();
+  if (queue_.empty() && state_ == State::kClosing) close("response sent");
 }
 
 void StreamConnection::onWrite(uv_write_t* req, int status) {
@@ -266,7 +266,7 @@ void StreamConnection::onWrite(uv_write_t* req, int status) {
 void StreamConnection::handleWrite(int status) {
   if (status < 0 || state_ == State::kClosed) {
     in_flight_ = 0;
-    close();
+    close(status < 0 ? uv_strerror(status) : "closed");
     return;
   }
   size_t written = 0;
@@ -277,8 +277,13 @@ void StreamConnection::handleWrite(int status) {
   flush();
 }
 
-void StreamConnection::close() {
+void StreamConnection::close(const char* reason) {
   if (state_ == State::kClosed) return;
+  if (channel_ != nullptr && !server_->quiet()) {
+    double seconds = static_cast<double>(uv_hrtime() - stream_start_ns_) / 1e9;
+    std::fprintf(stderr, "origin: %s %s closed after %.1fs: %s\n", peer_.c_str(), url_.c_str(),
+                 seconds, reason);
+  }
   if (channel_ != nullptr) {
     channel_->unsubscribe(this);
     channel_ = nullptr;

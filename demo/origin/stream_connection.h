@@ -37,8 +37,9 @@ class StreamConnection {
   void start();
   // Queues bytes (shared, never copied) and writes as soon as possible.
   void send(const Bytes& bytes);
-  // Closes the connection; the server deletes it from the close callback. Idempotent.
-  void close();
+  // Closes the connection; the server deletes it from the close callback. Idempotent. A stream's
+  // close is logged with the reason (unless --quiet).
+  void close(const char* reason);
 
   size_t subscriberIndex() const { return subscriber_index_; }
   void setSubscriberIndex(size_t index) { subscriber_index_ = index; }
@@ -77,6 +78,7 @@ class StreamConnection {
   std::string last_event_id_;
   bool has_last_event_id_ = false;
   size_t head_bytes_ = 0;
+  uint64_t stream_start_ns_ = 0;
   ChannelPublisher* channel_ = nullptr;
   size_t subscriber_index_ = 0;
   std::deque<Bytes> queue_;  // front in_flight_ entries belong to the current uv_write
