@@ -11,7 +11,7 @@
 # Environment (defaults in brackets): BUILD [build], SKIP_BUILD [0], SUBSCRIBERS [10000],
 # RATE [10] events/s, SIZE [256] bytes, WARMUP [5] s, DURATION [30] s, HOLD [10] s (idle phase),
 # RAMP [2000] connections/s, PROCS [2] load generator processes, ORIGIN_PORT [18000],
-# GATEWAY_PORT [18080], ADMIN_PORT [18901], QUIET_WAIT [120] s, LOADGEN_NICE [0] (nice value of
+# GATEWAY_PORT [18080], ADMIN_PORT [18901] (the next free port is taken if one is busy), QUIET_WAIT [120] s, LOADGEN_NICE [0] (nice value of
 # the load generator: >0 lets the gateway win CPU contention against its own measuring client).
 # Starts its own origin, gateway and load generators and stops only those (by PID).
 set -euo pipefail
@@ -59,6 +59,11 @@ jnum() { grep -o "\"$1\":-\?[0-9.]*" "$2" | head -1 | cut -d: -f2; }
 rnum() { grep -o '"read_latency_ms":{[^}]*}' "$2" | grep -o "\"$1\":[0-9.]*" | cut -d: -f2; }
 # Established TCP connections with this local port (server side of each connection).
 established() { ss -Htn state established "( sport = :$1 )" | wc -l; }
+free_port() {  # the first port from $1 up that nothing listens on (other tests share the machine)
+  local port=$1
+  while listening "$port"; do port=$((port + 1)); done
+  echo "$port"
+}
 listening() { [ "$(ss -Htln "( sport = :$1 )" | wc -l)" -gt 0 ]; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
@@ -118,9 +123,9 @@ build() {
 }
 
 start_origin() {
-  for port in "$ORIGIN_PORT" "$GATEWAY_PORT" "$ADMIN_PORT"; do
-    listening "$port" && die "port $port is already in use"
-  done
+  ORIGIN_PORT=$(free_port "$ORIGIN_PORT")
+  GATEWAY_PORT=$(free_port "$GATEWAY_PORT")
+  ADMIN_PORT=$(free_port "$ADMIN_PORT")
   "$BUILD/ssegate-demo-origin" --listen "127.0.0.1:$ORIGIN_PORT" --rate "$RATE" --size "$SIZE" \
     2>"$WORK/origin.log" &
   ORIGIN_PID=$!
@@ -163,7 +168,8 @@ scenario_core() {
   start_gateway
   local ramp_s
   ramp_s=$(calc "$SUBSCRIBERS / $RAMP" 1)
-  log "origin pid $ORIGIN_PID, gateway pid $GATEWAY_PID, work dir $WORK"
+  log "origin pid $ORIGIN_PID (port $ORIGIN_PORT), gateway pid $GATEWAY_PID (port $GATEWAY_PORT)," \
+    "work dir $WORK"
 
   # Open the channel once so the baseline includes it (linger keeps the upstream stream).
   curl -s -m 2 -N -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/events/$CHANNEL" || true
