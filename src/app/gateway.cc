@@ -56,18 +56,6 @@ std::shared_ptr<const downstream::DownstreamContext> Gateway::makeContext(
 
 std::vector<std::string> Gateway::unsupported(const config::Config& c) {
   std::vector<std::string> out;
-  for (const auto& l : c.listeners) {
-    if (l.tls) out.push_back("listener " + l.address.text + ": tls is not supported by this build");
-    for (auto p : l.protocols) {
-      if (p != config::Protocol::kHttp1) {
-        out.push_back("listener " + l.address.text + ": only http1 is supported by this build");
-        break;
-      }
-    }
-  }
-  for (const auto& [name, u] : c.upstreams) {
-    if (u.https) out.push_back("upstream " + name + ": https is not supported by this build");
-  }
   for (const auto& r : c.routes) {
     if (r.auth != config::AuthMode::kNone) {
       out.push_back("route " + r.path + ": auth is not supported by this build");
@@ -82,7 +70,36 @@ std::vector<std::string> Gateway::unsupported(const config::Config& c) {
 bool Gateway::openListeners() {
   size_t n = workers_.size();
   listen_fds_.assign(n, {});
+  specs_.clear();
   for (const auto& l : config_->listeners) {
+    auto spec = std::make_shared<downstream::ListenerSpec>();
+    spec->name = "listener " + l.address.text;
+    spec->http1 = false;
+    std::vector<std::string> alpn;
+    std::string protocols;
+    for (config::Protocol p : l.protocols) {
+      if (p == config::Protocol::kHttp1) {
+        spec->http1 = true;
+        alpn.push_back("http/1.1");
+      } else {
+        spec->http2 = true;  // h2 with tls, h2c without
+        alpn.push_back("h2");
+      }
+      protocols += (protocols.empty() ? "" : ", ") +
+                    std::string(p == config::Protocol::kHttp1 ? "http1"
+                                : l.tls                       ? "h2"
+                                                              : "h2c");
+    }
+    if (l.tls) {
+      std::string error;
+      spec->tls = net::TlsContext::createServer(l.tls->certificate, l.tls->private_key,
+                                                std::move(alpn), &error);
+      if (!spec->tls) {
+        LOG_ERROR("gateway", "listener " << l.address.text << ": " << error);
+        return false;
+      }
+    }
+    specs_.push_back(spec);
     for (size_t w = 0; w < n; ++w) {
       auto fd = net::openListenSocket(l.address.host, l.address.port, 4096);
       if (!fd) {
@@ -91,7 +108,8 @@ bool Gateway::openListeners() {
       }
       listen_fds_[w].push_back(*fd);
     }
-    LOG_INFO("gateway", "listening on " << l.address.text << " (http1)");
+    LOG_INFO("gateway", "listening on " << l.address.text << " (" << protocols
+                                        << (l.tls ? ", tls" : "") << ")");
   }
   return true;
 }
@@ -137,10 +155,11 @@ int Gateway::run() {
     listeners_.push_back(wl);
     std::vector<int> fds = listen_fds_[i];
     auto ctx = ctx_;
+    auto specs = specs_;
     workers_[i]->start(
-        [wl, fds, ctx](worker::Worker& w) {
-          for (int fd : fds) {
-            auto* l = new downstream::Listener(w, ctx, fd, "listener");
+        [wl, fds, ctx, specs](worker::Worker& w) {
+          for (size_t j = 0; j < fds.size(); ++j) {
+            auto* l = new downstream::Listener(w, ctx, fds[j], specs[j]);
             if (l->start() == 0) wl->listeners.push_back(l);
           }
         },

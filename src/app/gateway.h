@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "downstream/context.h"
 #include "downstream/listener.h"
+#include "downstream/listener_spec.h"
 #include "worker/hub.h"
 #include "worker/shared_state.h"
 #include "worker/worker.h"
@@ -62,6 +63,7 @@ class Gateway {
   std::vector<std::unique_ptr<worker::Worker>> workers_;
   std::vector<std::shared_ptr<WorkerListeners>> listeners_;  // [worker]
   std::vector<std::vector<int>> listen_fds_;                 // [worker][listener]
+  std::vector<std::shared_ptr<const downstream::ListenerSpec>> specs_;  // [listener]
   uv_loop_t loop_{};
   Mailbox mailbox_;
   std::unique_ptr<admin::AdminServer> admin_;

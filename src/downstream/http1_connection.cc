@@ -13,9 +13,7 @@
 namespace ssegate::downstream {
 
 namespace {
-constexpr size_t kReadBufferSize = 16 * 1024;
 constexpr int64_t kLingeringCloseMs = 2000;
-thread_local char t_read_buffer[kReadBufferSize];
 
 // A ":" comment, encoded once per process and shared by every keepalive.
 const channel::EncodedEventPtr& keepaliveFrame() {
@@ -61,50 +59,42 @@ int64_t Http1Connection::now() const {
   return static_cast<int64_t>(uv_now(worker_.loop()));
 }
 
-bool Http1Connection::start(uv_stream_t* server, int reject_status) {
-  uv_tcp_init(worker_.loop(), &tcp_);
-  tcp_.data = this;
+void Http1Connection::start(std::unique_ptr<net::Transport> transport, int reject_status,
+                            std::string_view initial) {
+  transport_ = std::move(transport);
+  tls_ = transport_->tls() ? 1 : 0;
   worker_.addConnection(this);
   ctx_->shared->connections.fetch_add(1, std::memory_order_relaxed);
-  metrics().downstream_connections[0][0].fetch_add(1, std::memory_order_relaxed);
-  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
-    close("accept failed");
-    return false;
-  }
-  uv_tcp_nodelay(&tcp_, 1);
-  uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) == 0) client_ip_ = net::peerIp(fd);
+  metrics().downstream_connections[0][tls_].fetch_add(1, std::memory_order_relaxed);
+  client_ip_ = transport_->peerIp();
   since_ms_ = now();
   head_ = std::make_unique<Head>();
   llhttp_init(&head_->parser, HTTP_REQUEST, settings());
   head_->parser.data = this;
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Http1Connection::onAlloc,
-                &Http1Connection::onReadCb);
+  transport_->setHandler(this);
   if (reject_status != 0) {
     bool draining = ctx_->shared->draining.load(std::memory_order_relaxed);
     metrics().reject(draining ? Reject::kDraining : Reject::kMaxConnections);
     LOG_WARN("http1", "rejected a connection: " << (draining ? "draining"
                                                              : "limits.max_connections reached"));
     respondError(reject_status, draining ? "shutting down" : "too many connections");
-  }
-  return true;
-}
-
-void Http1Connection::onAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
-  *buf = uv_buf_init(t_read_buffer, kReadBufferSize);
-}
-
-void Http1Connection::onReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-  static_cast<Http1Connection*>(s->data)->onRead(nread, buf);
-}
-
-void Http1Connection::onRead(ssize_t nread, const uv_buf_t* buf) {
-  if (nread == 0 || state_ == State::kClosed) return;
-  if (nread < 0) {
-    close(nread == UV_EOF ? "client closed" : uv_strerror(static_cast<int>(nread)));
     return;
   }
-  size_t len = static_cast<size_t>(nread);
+  if (!initial.empty()) onTransportData(initial.data(), initial.size());
+}
+
+void Http1Connection::onTransportEnd(const char* reason) {
+  close(reason);
+}
+
+void Http1Connection::onTransportWritable() {
+  if (state_ != State::kClosed) worker_.markDirty(this);
+}
+
+void Http1Connection::onTransportData(const char* data, size_t len) {
+  if (state_ == State::kClosed) return;
+  uv_buf_t b = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(len));
+  const uv_buf_t* buf = &b;
   switch (state_) {
     case State::kReadingHead: {
       const config::Limits& limits = ctx_->config->limits;
@@ -262,7 +252,7 @@ void Http1Connection::onSubscribeResult(worker::SubscribeResult&& result) {
   } else {
     head += first;
   }
-  wq_.appendCopy(head);
+  transport_->appendCopy(head);
   state_ = State::kStreaming;
   metrics().subscriptions.fetch_add(1, std::memory_order_relaxed);
   metrics().events_replayed.fetch_add(result.events.size(), std::memory_order_relaxed);
@@ -272,7 +262,7 @@ void Http1Connection::onSubscribeResult(worker::SubscribeResult&& result) {
 }
 
 void Http1Connection::append(const channel::EncodedEventPtr& event) {
-  wq_.append(event, chunked_ ? event->chunked() : event->payload());
+  transport_->append(event, chunked_ ? event->chunked() : event->payload());
 }
 
 void Http1Connection::onEvents(const worker::EventBatch& events) {
@@ -296,7 +286,7 @@ void Http1Connection::onChannelFinal(int status) {
 void Http1Connection::finishStream() {
   slot_.reset();  // the stream has ended: its cap slot is free now, not after lingering close
   metrics().subscriptions.fetch_sub(1, std::memory_order_relaxed);
-  if (chunked_) wq_.append(endOfStreamFrame(), endOfStreamFrame()->chunked());
+  if (chunked_) transport_->append(endOfStreamFrame(), endOfStreamFrame()->chunked());
   worker_.unsubscribe(this);
   state_ = State::kClosing;
   since_ms_ = now();
@@ -307,7 +297,7 @@ void Http1Connection::respondError(int status, std::string_view body, std::strin
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   worker_.unsubscribe(this);
   head_.reset();
-  wq_.appendCopy(errorResponse(status, body, extra));
+  transport_->appendCopy(errorResponse(status, body, extra));
   state_ = State::kClosing;
   since_ms_ = now();
   worker_.markDirty(this);
@@ -315,51 +305,31 @@ void Http1Connection::respondError(int status, std::string_view body, std::strin
 
 void Http1Connection::flush() {
   if (state_ == State::kClosed) return;
-  int r = wq_.flush(reinterpret_cast<uv_stream_t*>(&tcp_), this, &Http1Connection::onWriteDone);
+  int r = transport_->flush();
   if (r < 0) {
     close(uv_strerror(r));
     return;
   }
   if (state_ == State::kStreaming) {
     const config::SubscriberBuffer& lim = ctx_->config->limits.subscriber_buffer;
-    if (wq_.bytes() > lim.hard_bytes) {
+    if (transport_->queuedBytes() > lim.hard_bytes) {
       shed("over subscriber_buffer.hard_bytes");
       return;
     }
-    if (wq_.bytes() > lim.soft_bytes) {
+    if (transport_->queuedBytes() > lim.soft_bytes) {
       if (soft_since_ms_ == 0) soft_since_ms_ = now();
     } else {
       soft_since_ms_ = 0;
     }
-  } else if (state_ == State::kClosing && wq_.empty() && !wq_.writing() && !shutdown_sent_) {
-    shutdown_sent_ = true;
-    shutdown_req_.data = this;
-    if (uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(&tcp_),
-                    &Http1Connection::onShutdown) != 0) {
-      close("shutdown failed");
-    }
+  } else if (state_ == State::kClosing) {
+    transport_->shutdownWrite();  // after the queued bytes; reads go on (lingering close)
   }
-}
-
-void Http1Connection::onWriteDone(void* owner, int status) {
-  auto* self = static_cast<Http1Connection*>(owner);
-  if (self->state_ == State::kClosed) return;
-  if (status < 0) {
-    self->close(uv_strerror(status));
-    return;
-  }
-  self->worker_.markDirty(self);
-}
-
-void Http1Connection::onShutdown(uv_shutdown_t* req, int status) {
-  auto* self = static_cast<Http1Connection*>(req->data);
-  // Keep reading until the client closes (lingering close), bounded by the sweep.
-  if (status < 0 && self->state_ != State::kClosed) self->close("shutdown");
 }
 
 void Http1Connection::shed(const char* why) {
   metrics().slow_subscriber_disconnects.fetch_add(1, std::memory_order_relaxed);
-  LOG_WARN("http1", "slow subscriber shed (" << why << ", " << wq_.bytes() << " bytes queued)");
+  LOG_WARN("http1", "slow subscriber shed (" << why << ", " << transport_->queuedBytes()
+                                             << " bytes queued)");
   close("slow subscriber");
 }
 
@@ -437,20 +407,18 @@ void Http1Connection::close(const char* reason) {
   if (state_ == State::kClosed) return;
   LOG_DEBUG("http1", "connection closed: " << reason);
   if (state_ == State::kStreaming) metrics().subscriptions.fetch_sub(1, std::memory_order_relaxed);
-  metrics().downstream_connections[0][0].fetch_sub(1, std::memory_order_relaxed);
+  metrics().downstream_connections[0][tls_].fetch_sub(1, std::memory_order_relaxed);
   state_ = State::kClosed;
   admission_.reset();
   slot_.reset();
   worker_.unsubscribe(this);
   worker_.removeConnection(this);
   ctx_->shared->connections.fetch_sub(1, std::memory_order_relaxed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Http1Connection::onClosed);
+  transport_->close();
 }
 
-void Http1Connection::onClosed(uv_handle_t* h) {
-  auto* self = static_cast<Http1Connection*>(h->data);
-  self->wq_.clear();
-  delete self;
+void Http1Connection::onTransportClosed() {
+  delete this;  // the last call from the transport, which goes with us
 }
 
 // --- llhttp callbacks (request head) ---

@@ -7,10 +7,11 @@
 //   Any state --peer gone/shed/shutdown--> closed (handle closing, then deleted).
 // The head is parsed incrementally with llhttp (strict); the gateway itself rejects what llhttp
 // lets through: obs-fold, bare CR, request bodies and bytes pipelined after the request.
-// While streaming it is a worker::Subscription: events are appended to the write queue as
-// references to the shared encoded bytes and flushed once per loop turn.
+// While streaming it is a worker::Subscription: events are appended to the transport's write
+// queue as references to the shared encoded bytes and flushed once per loop turn. The transport
+// (cleartext or TLS) is chosen by the listener; this class never sees ciphertext.
 //
-// Thread: its worker's loop. Owner: itself; it is deleted in its handle's close callback.
+// Thread: its worker's loop. Owner: itself; it is deleted when its transport has closed.
 #pragma once
 
 #include <llhttp.h>
@@ -20,23 +21,26 @@
 
 #include "downstream/admission.h"
 #include "downstream/context.h"
-#include "net/write_queue.h"
+#include "net/transport.h"
 #include "worker/subscription.h"
 #include "worker/worker.h"
 #include "worker/worker_connection.h"
 
 namespace ssegate::downstream {
 
-class Http1Connection final : public worker::WorkerConnection, public worker::Subscription {
+class Http1Connection final : public worker::WorkerConnection,
+                              public worker::Subscription,
+                              public net::Transport::Handler {
  public:
   Http1Connection(worker::Worker& worker, std::shared_ptr<const DownstreamContext> ctx);
   Http1Connection(const Http1Connection&) = delete;
   Http1Connection& operator=(const Http1Connection&) = delete;
 
-  // Takes the pending connection from `server`. With `reject_status` != 0 (e.g. 503 over
-  // max_connections), answers that status at once instead of reading a request.
-  // Returns false (and the object is already scheduled for deletion) if accept failed.
-  bool start(uv_stream_t* server, int reject_status);
+  // Takes over an accepted transport (reading or not yet) and `initial` bytes already read from
+  // it. With `reject_status` != 0 (e.g. 503 over max_connections), answers that status at once
+  // instead of reading a request.
+  void start(std::unique_ptr<net::Transport> transport, int reject_status,
+             std::string_view initial = {});
 
   // WorkerConnection
   void flush() override;
@@ -48,13 +52,17 @@ class Http1Connection final : public worker::WorkerConnection, public worker::Su
   void onSubscribeResult(worker::SubscribeResult&& result) override;
   void onEvents(const worker::EventBatch& events) override;
   void onChannelFinal(int status) override;
+  // Transport::Handler
+  void onTransportData(const char* data, size_t len) override;
+  void onTransportEnd(const char* reason) override;
+  void onTransportWritable() override;
+  void onTransportClosed() override;
 
  private:
   struct Head;
   enum class State { kReadingHead, kAwaitingChannel, kStreaming, kClosing, kClosed };
 
   ~Http1Connection() override;
-  void onRead(ssize_t nread, const uv_buf_t* buf);
   bool scanHead(const char* data, size_t len);
   void onHeadComplete(size_t consumed, size_t available);
   void handleRequest();
@@ -67,11 +75,6 @@ class Http1Connection final : public worker::WorkerConnection, public worker::Su
   void close(const char* reason);
   int64_t now() const;
 
-  static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
-  static void onReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
-  static void onWriteDone(void* owner, int status);
-  static void onShutdown(uv_shutdown_t* req, int status);
-  static void onClosed(uv_handle_t* h);
   static const llhttp_settings_t* settings();
   static void finishHeaderLine(Head& h);
   static int onUrl(llhttp_t* p, const char* at, size_t len);
@@ -82,10 +85,8 @@ class Http1Connection final : public worker::WorkerConnection, public worker::Su
   worker::Worker& worker_;
   std::shared_ptr<const DownstreamContext> ctx_;
   State state_ = State::kReadingHead;
-  uv_tcp_t tcp_{};
-  uv_shutdown_t shutdown_req_{};
-  bool shutdown_sent_ = false;
-  net::WriteQueue wq_;
+  std::unique_ptr<net::Transport> transport_;
+  int tls_ = 0;                // metrics index: 1 over TLS
   int64_t since_ms_ = 0;       // accepted (kReadingHead) or closing started (kClosing)
   int64_t last_send_ms_ = 0;   // last bytes queued while streaming, for keepalives
   int64_t soft_since_ms_ = 0;  // when the queue went over soft_bytes (0 = under)

@@ -1,7 +1,9 @@
 // Listener: one listening socket on one worker's loop. Every worker gets its own socket on the
 // same address (SO_REUSEPORT), so the kernel spreads new connections over the workers and no
-// accept is handed across threads. The Gateway opens the fds up front (so bind errors are
-// reported at start-up); start() adopts one on the worker thread.
+// accept is handed across threads. A cleartext HTTP/1.1-only listener hands each connection
+// straight to an Http1Connection; otherwise a ProtocolDetector picks HTTP/1.1 or HTTP/2. The
+// Gateway opens the fds up front (so bind errors are reported at start-up); start() adopts one on
+// the worker thread.
 //
 // Thread: its worker's loop. Owner: the Gateway's per-worker hook; close() deletes it later.
 #pragma once
@@ -12,6 +14,7 @@
 #include <string>
 
 #include "downstream/context.h"
+#include "downstream/listener_spec.h"
 #include "worker/worker.h"
 
 namespace ssegate::downstream {
@@ -19,7 +22,7 @@ namespace ssegate::downstream {
 class Listener {
  public:
   Listener(worker::Worker& worker, std::shared_ptr<const DownstreamContext> ctx, int fd,
-           std::string name);
+           std::shared_ptr<const ListenerSpec> spec);
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
@@ -38,7 +41,7 @@ class Listener {
   worker::Worker& worker_;
   std::shared_ptr<const DownstreamContext> ctx_;
   int fd_;
-  std::string name_;
+  std::shared_ptr<const ListenerSpec> spec_;
   uv_tcp_t tcp_{};
 };
 

@@ -64,6 +64,12 @@ int WriteQueue::flush(uv_stream_t* stream, void* owner, DoneFn done) {
   return 0;
 }
 
+std::string_view WriteQueue::front() const {
+  if (head_ >= segments_.size()) return {};
+  const Segment& s = segments_[head_];
+  return std::string_view(s.data + head_offset_, s.size - head_offset_);
+}
+
 void WriteQueue::onWrite(uv_write_t* req, int status) {
   auto* wr = static_cast<WriteReq*>(req->data);
   WriteQueue* q = wr->queue;
@@ -75,7 +81,7 @@ void WriteQueue::onWrite(uv_write_t* req, int status) {
 
 void WriteQueue::consume(size_t n) {
   bytes_ -= n;
-  metrics().bytes_sent.fetch_add(n, std::memory_order_relaxed);
+  if (count_sent_) metrics().bytes_sent.fetch_add(n, std::memory_order_relaxed);
   while (n > 0 && head_ < segments_.size()) {
     Segment& s = segments_[head_];
     size_t left = s.size - head_offset_;

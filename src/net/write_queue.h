@@ -21,7 +21,9 @@ class WriteQueue {
   // Called on the loop thread when an asynchronous write finished. status < 0 is a write error.
   using DoneFn = void (*)(void* owner, int status);
 
-  WriteQueue() = default;
+  // `count_sent`: whether written bytes count in ssegate_bytes_sent_total (a TLS connection
+  // counts its plaintext once, not its ciphertext too).
+  explicit WriteQueue(bool count_sent = true) : count_sent_(count_sent) {}
   WriteQueue(const WriteQueue&) = delete;
   WriteQueue& operator=(const WriteQueue&) = delete;
 
@@ -37,6 +39,12 @@ class WriteQueue {
   // Writes what it can. Returns 0, or a negative libuv error (the connection is broken).
   // `owner` and `done` are passed back when an asynchronous write completes.
   int flush(uv_stream_t* stream, void* owner, DoneFn done);
+
+  // The first unwritten bytes (empty when nothing is queued), and dropping n of them: for an
+  // owner that moves queued plaintext elsewhere itself (TLS encrypts it) instead of flush().
+  // REQUIRES: no write in flight.
+  std::string_view front() const;
+  void pop(size_t n) { consume(n); }
 
   // Frees every segment (connection closing). REQUIRES: no write in flight, or the stream is
   // being closed (libuv then cancels the write and its callback still runs).
@@ -63,6 +71,7 @@ class WriteQueue {
   size_t bytes_ = 0;
   size_t in_flight_ = 0;  // bytes handed to uv_write, not yet completed
   std::unique_ptr<WriteReq> req_;
+  bool count_sent_ = true;
 };
 
 }  // namespace ssegate::net

@@ -1,0 +1,31 @@
+#include "downstream/http2_stream.h"
+
+#include "downstream/http2_connection.h"
+
+namespace ssegate::downstream {
+
+void Http2Stream::onSubscribeResult(worker::SubscribeResult&& result) {
+  conn_.onStreamSubscribed(*this, std::move(result));
+}
+
+void Http2Stream::onEvents(const worker::EventBatch& events) {
+  conn_.onStreamEvents(*this, events);
+}
+
+void Http2Stream::onChannelFinal(int status) {
+  conn_.onStreamChannelFinal(*this, status);
+}
+
+void Http2Stream::push(const channel::EncodedEventPtr& frame) {
+  size_t n = frame->payload().size();
+  if (n == 0) return;
+  pending_.push_back(Pending{frame, 0});
+  pending_bytes_ += n;
+}
+
+void Http2Stream::clearPending() {
+  pending_.clear();
+  pending_bytes_ = 0;
+}
+
+}  // namespace ssegate::downstream
