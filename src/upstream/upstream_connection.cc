@@ -4,8 +4,11 @@
 
 #include <cstring>
 
+#include <map>
+
 #include "base/log.h"
 #include "net/address.h"
+#include "net/tls_context.h"
 
 namespace ssegate::upstream {
 
@@ -13,6 +16,24 @@ namespace {
 constexpr size_t kReadBufferSize = 64 * 1024;
 // One read buffer per hub thread: reads are consumed synchronously, so connections share it.
 thread_local char t_read_buffer[kReadBufferSize];
+thread_local char t_plain_buffer[kReadBufferSize];
+
+// One client TLS context per (verify, ca_file), built on first use on the hub thread and kept:
+// loading a CA store costs milliseconds, a connection attempt should not.
+std::shared_ptr<net::TlsContext> clientContext(const config::UpstreamTls& tls, std::string* error) {
+  static std::map<std::pair<bool, std::string>, std::shared_ptr<net::TlsContext>> cache;
+  auto key = std::make_pair(tls.verify, tls.ca_file);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  auto ctx = net::TlsContext::createClient(tls.verify, tls.ca_file, error);
+  if (ctx) cache[key] = ctx;
+  return ctx;
+}
+
+struct RawWrite {
+  uv_write_t req;
+  std::string data;
+};
 
 bool isEventStream(const std::string& content_type) {
   static constexpr char kType[] = "text/event-stream";
@@ -60,10 +81,6 @@ void UpstreamConnection::start() {
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
   ++open_handles_;
-  if (upstream_.https) {
-    finish(UpstreamEnd::kConnectFailed, "https upstreams are not supported by this build");
-    return;
-  }
   armTimer(upstream_.connect_timeout.count());
   sockaddr_storage ss;
   if (net::toSockaddr(upstream_.host, upstream_.port, &ss)) {
@@ -121,19 +138,73 @@ void UpstreamConnection::onConnect(uv_connect_t* req, int status) {
     self->finish(UpstreamEnd::kConnectFailed, std::string("connect: ") + uv_strerror(status));
     return;
   }
-  self->state_ = State::kAwaitingHead;
   self->last_read_ms_ = static_cast<int64_t>(uv_now(self->loop_));
-  self->armTimer(self->upstream_.idle_timeout.count());
   self->request_ = self->buildRequest();
-  uv_buf_t buf = uv_buf_init(self->request_.data(), static_cast<unsigned>(self->request_.size()));
-  self->write_.data = self;
-  int r = uv_write(&self->write_, reinterpret_cast<uv_stream_t*>(&self->tcp_), &buf, 1,
-                   &UpstreamConnection::onWriteDone);
-  if (r == 0) {
-    r = uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), &UpstreamConnection::onAlloc,
-                      &UpstreamConnection::onReadCb);
+  if (self->upstream_.https) {
+    std::string error;
+    auto ctx = clientContext(self->upstream_.tls, &error);
+    if (!ctx) {
+      self->finish(UpstreamEnd::kConnectFailed, "TLS: " + error);
+      return;
+    }
+    const std::string& name = self->upstream_.tls.server_name.empty()
+                                  ? self->upstream_.host
+                                  : self->upstream_.tls.server_name;
+    self->tls_ = std::make_unique<net::TlsSession>(std::move(ctx), name);
+    self->state_ = State::kHandshaking;  // the connect timer keeps running
+    self->tls_->handshake();             // ClientHello
+    if (!self->sendTlsOutput()) return;
+  } else {
+    self->state_ = State::kAwaitingHead;
+    self->armTimer(self->upstream_.idle_timeout.count());
+    uv_buf_t buf = uv_buf_init(self->request_.data(), static_cast<unsigned>(self->request_.size()));
+    self->write_.data = self;
+    int r = uv_write(&self->write_, reinterpret_cast<uv_stream_t*>(&self->tcp_), &buf, 1,
+                     &UpstreamConnection::onWriteDone);
+    if (r != 0) {
+      self->finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(r));
+      return;
+    }
   }
-  if (r != 0) self->finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(r));
+  int r = uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), &UpstreamConnection::onAlloc,
+                        &UpstreamConnection::onReadCb);
+  if (r != 0) self->finish(UpstreamEnd::kConnectFailed, std::string("read: ") + uv_strerror(r));
+}
+
+std::string UpstreamConnection::endpoint() const {
+  return upstream_.host + ":" + std::to_string(upstream_.port);
+}
+
+bool UpstreamConnection::sendRaw(std::string bytes) {
+  auto* w = new RawWrite;
+  w->data = std::move(bytes);
+  w->req.data = this;
+  uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+  int r = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1,
+                   &UpstreamConnection::onRawWriteDone);
+  if (r != 0) {
+    delete w;
+    finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(r));
+    return false;
+  }
+  return true;
+}
+
+void UpstreamConnection::onRawWriteDone(uv_write_t* req, int status) {
+  auto* w = reinterpret_cast<RawWrite*>(req);
+  auto* self = static_cast<UpstreamConnection*>(req->data);
+  delete w;
+  // Write callbacks run before the handle's close callback: self is alive.
+  if (status != 0 && status != UV_ECANCELED && self->state_ != State::kDone) {
+    self->finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(status));
+  }
+}
+
+bool UpstreamConnection::sendTlsOutput() {
+  if (!tls_ || tls_->pendingOutput() == 0) return true;
+  std::string out;
+  tls_->takeOutput(&out);
+  return sendRaw(std::move(out));
 }
 
 std::string UpstreamConnection::buildRequest() const {
@@ -186,7 +257,10 @@ void UpstreamConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
   if (state_ == State::kDone) return;
   if (nread == 0) return;
   if (nread < 0) {
-    if (state_ == State::kStreaming) {
+    if (state_ == State::kHandshaking) {
+      finish(UpstreamEnd::kConnectFailed,
+             "TLS handshake with " + endpoint() + ": " + uv_strerror(static_cast<int>(nread)));
+    } else if (state_ == State::kStreaming) {
       if (nread == UV_EOF) llhttp_finish(&parser_);  // ends a close-delimited body
       if (state_ != State::kDone)
         finish(UpstreamEnd::kClosed, uv_strerror(static_cast<int>(nread)));
@@ -197,7 +271,59 @@ void UpstreamConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
     return;
   }
   last_read_ms_ = static_cast<int64_t>(uv_now(loop_));
-  llhttp_errno_t err = llhttp_execute(&parser_, buf->base, static_cast<size_t>(nread));
+  if (tls_) {
+    onCipher(buf->base, static_cast<size_t>(nread));
+  } else {
+    onPlain(buf->base, static_cast<size_t>(nread));
+  }
+}
+
+void UpstreamConnection::onCipher(const char* data, size_t len) {
+  tls_->feed(data, len);
+  if (state_ == State::kHandshaking) {
+    net::TlsSession::Io io = tls_->handshake();
+    if (!sendTlsOutput()) return;
+    if (io == net::TlsSession::Io::kError) {
+      std::string why = "TLS handshake with " + endpoint() + " failed: " + tls_->error();
+      finish(UpstreamEnd::kConnectFailed, why);
+      return;
+    }
+    if (io != net::TlsSession::Io::kOk) return;
+    state_ = State::kAwaitingHead;
+    armTimer(upstream_.idle_timeout.count());
+    if (!tls_->write(request_) || !sendTlsOutput()) {
+      if (state_ != State::kDone) finish(UpstreamEnd::kConnectFailed, "TLS write failed");
+      return;
+    }
+  }
+  for (;;) {
+    size_t n = 0;
+    net::TlsSession::Io io = tls_->read(t_plain_buffer, kReadBufferSize, &n);
+    if (io == net::TlsSession::Io::kOk) {
+      onPlain(t_plain_buffer, n);
+      if (state_ == State::kDone) return;
+      continue;
+    }
+    if (io == net::TlsSession::Io::kWantMore) break;
+    if (state_ == State::kStreaming) {
+      llhttp_finish(&parser_);  // close_notify ends a close-delimited body
+      if (state_ != State::kDone) {
+        finish(UpstreamEnd::kClosed,
+               io == net::TlsSession::Io::kClosed ? "close_notify" : tls_->error());
+      }
+    } else {
+      finish(
+          UpstreamEnd::kBadResponse,
+          "closed before a response: " +
+              (io == net::TlsSession::Io::kClosed ? std::string("close_notify") : tls_->error()));
+    }
+    return;
+  }
+  sendTlsOutput();  // tickets, key updates
+}
+
+void UpstreamConnection::onPlain(const char* data, size_t len) {
+  llhttp_errno_t err = llhttp_execute(&parser_, data, len);
   if (state_ == State::kDone) return;
   if (err != HPE_OK) {
     finish(UpstreamEnd::kBadResponse,
@@ -270,6 +396,10 @@ void UpstreamConnection::onTimer(uv_timer_t* timer) {
     case State::kResolving:
     case State::kConnecting:
       self->finish(UpstreamEnd::kConnectFailed, "connect timeout");
+      return;
+    case State::kHandshaking:
+      self->finish(UpstreamEnd::kConnectFailed,
+                   "TLS handshake with " + self->endpoint() + " timed out");
       return;
     case State::kAwaitingHead:
     case State::kStreaming: {

@@ -1,12 +1,13 @@
 // UpstreamConnection: one HTTP/1.1 request to the origin for one channel, and its SSE response.
 //
 // Runs on the hub loop. Lifecycle: start() resolves (numeric hosts skip the resolver), connects
-// within connect_timeout, sends `GET path` with Accept: text/event-stream, the upstream's
-// configured headers and Last-Event-ID, and parses the response with llhttp (chunked or
-// close-delimited). Body bytes go to the handler as they arrive. The connection ends exactly
-// once, reported by Handler::onUpstreamEnd(); after that call (or after abort()) the object
-// deletes itself once libuv has closed its handles, and calls nothing more.
-// Owner: the HubChannel holds a raw pointer that it drops on onUpstreamEnd() or abort().
+// within connect_timeout (for https: and completes a TLS handshake through memory BIOs, with
+// certificate and host-name verification unless upstreams.*.tls.verify is false), sends `GET path`
+// with Accept: text/event-stream, the upstream's configured headers and Last-Event-ID, and parses
+// the response with llhttp (chunked or close-delimited). Body bytes go to the handler as they
+// arrive. The connection ends exactly once, reported by Handler::onUpstreamEnd(); after that call
+// (or after abort()) the object deletes itself once libuv has closed its handles, and calls nothing
+// more. Owner: the HubChannel holds a raw pointer that it drops on onUpstreamEnd() or abort().
 #pragma once
 
 #include <llhttp.h>
@@ -17,6 +18,7 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "net/tls_session.h"
 
 namespace ssegate::upstream {
 
@@ -55,7 +57,15 @@ class UpstreamConnection {
   }
 
  private:
-  enum class State { kIdle, kResolving, kConnecting, kAwaitingHead, kStreaming, kDone };
+  enum class State {
+    kIdle,
+    kResolving,
+    kConnecting,
+    kHandshaking,
+    kAwaitingHead,
+    kStreaming,
+    kDone
+  };
 
   ~UpstreamConnection() = default;
   void connectTo(const sockaddr* addr);
@@ -65,10 +75,18 @@ class UpstreamConnection {
   void armTimer(int64_t ms);
   std::string buildRequest() const;
   void onRead(ssize_t nread, const uv_buf_t* buf);
+  void onPlain(const char* data, size_t len);
+  void onCipher(const char* data, size_t len);
+  void sendRequest();
+  // Writes `bytes` (a private copy); false if the write could not be queued.
+  bool sendRaw(std::string bytes);
+  bool sendTlsOutput();
+  std::string endpoint() const;
 
   static void onResolved(uv_getaddrinfo_t* req, int status, addrinfo* res);
   static void onConnect(uv_connect_t* req, int status);
   static void onWriteDone(uv_write_t* req, int status);
+  static void onRawWriteDone(uv_write_t* req, int status);
   static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void onReadCb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void onTimer(uv_timer_t* timer);
@@ -97,6 +115,8 @@ class UpstreamConnection {
   bool resolving_ = false;
   std::string request_;
   int64_t last_read_ms_ = 0;
+
+  std::unique_ptr<net::TlsSession> tls_;  // https only
 
   llhttp_t parser_{};
   llhttp_settings_t settings_{};
