@@ -6,7 +6,7 @@
 #
 # usage: tests/fuzz/run_fuzz.sh [SECONDS_PER_TARGET] [BUILD_DIR]   (defaults 60, build-fuzz)
 # env:   FUZZ_JOBS   targets run at once (default 1)
-#        FUZZ_SKIP_NO_CLANG=1   exit 0 with a notice when clang/libFuzzer is missing
+#        FUZZ_SKIP_NO_CLANG=1   exit 77 (ctest SKIP_RETURN_CODE) when clang/libFuzzer is missing
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,7 +21,7 @@ if ! command -v clang >/dev/null || ! command -v clang++ >/dev/null ||
      clang++ -x c++ -fsanitize=fuzzer - -o /dev/null 2>/dev/null; then
   if [ "${FUZZ_SKIP_NO_CLANG:-0}" = 1 ]; then
     echo "fuzz: clang with libFuzzer not available; skipped (apt-get install clang libclang-rt-14-dev)"
-    exit 0
+    exit 77
   fi
   echo "fuzz: clang with libFuzzer is required (apt-get install clang libclang-rt-14-dev)" >&2
   exit 1
@@ -29,7 +29,11 @@ fi
 
 cmake -S "$root/tests/fuzz" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DSSEGATE_FUZZ=ON >/dev/null
-cmake --build "$build" -j"$(nproc)"
+if ! cmake --build "$build" -j"$(nproc)" >"$build/build.log" 2>&1; then
+  tail -60 "$build/build.log" >&2
+  echo "fuzz: build failed (full log: $build/build.log)" >&2
+  exit 1
+fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/ssegate-fuzz.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
