@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+
+#include <sstream>
 
 #include <algorithm>
 #include <cerrno>
@@ -26,20 +29,64 @@ YAML::Mark startOfFile() {
   return mark;
 }
 
+// Finds where a second document with content starts, without building it. yaml-cpp 0.7's
+// LoadAll() never ends on some malformed inputs (a stray "," yields endless empty documents),
+// so the loader walks at most two documents with events and then loads only the first.
+class SecondDocumentFinder : public YAML::EventHandler {
+ public:
+  int documents = 0;
+  bool second_has_content = false;
+  YAML::Mark second_mark;
+
+  void OnDocumentStart(const YAML::Mark&) override { ++documents; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { content(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    content(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    content(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    content(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void content(const YAML::Mark& m) {
+    if (documents >= 2 && !second_has_content) {
+      second_has_content = true;
+      second_mark = m;
+    }
+  }
+};
+
 void loadInto(const std::string& yaml_text, detail::Reader& r, std::shared_ptr<Config>* out) {
-  const std::vector<YAML::Node> documents = YAML::LoadAll(yaml_text);
-  if (documents.empty() || documents[0].IsNull()) {
+  SecondDocumentFinder finder;
+  {
+    std::istringstream in(yaml_text);
+    YAML::Parser parser(in);
+    // Documents 1 and 2 are enough to know whether there is a second one with content; a
+    // bounded number of empty ones more is skipped so that "---" separators stay harmless.
+    for (int i = 0; i < 64 && !finder.second_has_content && parser.HandleNextDocument(finder);) {
+      ++i;
+    }
+  }
+  const YAML::Node first = YAML::Load(yaml_text);
+  if (!first || first.IsNull()) {
     r.error(startOfFile(),
             "empty configuration: at least listeners, upstreams and routes are required");
     return;
   }
-  for (size_t i = 1; i < documents.size(); ++i) {
-    if (!documents[i].IsNull()) {
-      r.error(documents[i].Mark(), "only one YAML document is allowed in a configuration file");
-      break;
-    }
+  if (finder.second_has_content) {
+    r.error(finder.second_mark, "only one YAML document is allowed in a configuration file");
   }
-  const YAML::Node& root = documents[0];
+  const YAML::Node& root = first;
   if (!root.IsMap()) {
     r.error(root.Mark(),
             "the configuration must be a map of keys (listeners, upstreams, routes, "
