@@ -1,6 +1,7 @@
 #include "net/tls_context.h"
 
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -78,7 +79,13 @@ std::shared_ptr<TlsContext> TlsContext::createServer(const std::string& certific
     return nullptr;
   }
   if (SSL_CTX_use_PrivateKey_file(raw, private_key.c_str(), SSL_FILETYPE_PEM) != 1) {
-    *error = "tls.private_key " + private_key + ": not a PEM private key (" + opensslErrors() + ")";
+    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      *error = "tls.private_key " + private_key + " does not match tls.certificate " + certificate;
+      ERR_clear_error();
+    } else {
+      *error =
+          "tls.private_key " + private_key + ": not a PEM private key (" + opensslErrors() + ")";
+    }
     return nullptr;
   }
   if (SSL_CTX_check_private_key(raw) != 1) {

@@ -9,15 +9,20 @@ std::string GatewayConfig::toYaml() const {
   y << "workers: " << workers << "\n"
     << "listeners:\n"
     << "  - address: 127.0.0.1:" << port << "\n"
-    << "    protocols: [http1]\n";
+    << "    protocols: " << protocols << "\n";
+  if (!tls_certificate.empty()) {
+    y << "    tls: { certificate: " << tls_certificate << ", private_key: " << tls_private_key
+      << " }\n";
+  }
   if (admin_port > 0) y << "admin:\n  address: 127.0.0.1:" << admin_port << "\n";
   y << "upstreams:\n"
     << "  origin:\n"
-    << "    url: http://127.0.0.1:" << origin_port << "\n"
+    << "    url: " << upstream_scheme << "://127.0.0.1:" << origin_port << "\n"
     << "    connect_timeout: " << connect_timeout << "\n"
     << "    idle_timeout: " << idle_timeout << "\n"
     << "    reconnect: { initial_delay: " << reconnect_initial_delay
     << ", max_delay: " << reconnect_max_delay << " }\n";
+  if (!upstream_tls.empty()) y << "    tls: " << upstream_tls << "\n";
   if (!upstream_headers.empty()) {
     y << "    headers:\n";
     for (const auto& [name, value] : upstream_headers) {
@@ -42,6 +47,7 @@ std::string GatewayConfig::toYaml() const {
     << "  subscriber_buffer: { soft_bytes: " << soft_bytes << ", soft_timeout: " << soft_timeout
     << ", hard_bytes: " << hard_bytes << " }\n"
     << "  drain_timeout: " << drain_timeout << "\n";
+  y << extra_yaml;
   return y.str();
 }
 

@@ -41,6 +41,15 @@ struct GatewayConfig {
   std::string hard_bytes = "1MiB";
   std::string drain_timeout = "1s";
 
+  // HTTP/2 and TLS (issue 3): the listener's protocols, a tls block when a certificate is set,
+  // the upstream's scheme and tls block, and YAML appended at the top level (e.g. http2:).
+  std::string protocols = "[http1]";
+  std::string tls_certificate;
+  std::string tls_private_key;
+  std::string upstream_scheme = "http";
+  std::string upstream_tls;  // a YAML flow map, e.g. "{ ca_file: /tmp/ca.pem }"
+  std::string extra_yaml;
+
   std::string toYaml() const;
 };
 

@@ -1,0 +1,117 @@
+// curl over HTTP/2 (TLS with ALPN h2, and h2c with prior knowledge) and over HTTP/1.1 with TLS,
+// against certificates from a test CA generated at test time.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <string>
+#include <vector>
+
+#include "gateway_test.h"
+#include "harness/child_process.h"
+#include "harness/test_ca.h"
+
+namespace ssegate::integration {
+namespace {
+
+const char* kCurl = "/usr/bin/curl";
+
+class H2CurlTest : public GatewayTest {
+ protected:
+  // Starts curl with `args` + url, waits for its stream, publishes three events and checks that
+  // curl saw the response line `status_line` and every event, in order.
+  void expectEvents(std::vector<std::string> args, const std::string& url,
+                    const std::string& channel, const std::string& status_line) {
+    const std::string out = gateway_->dir().file("curl-" + channel + ".out");
+    std::vector<std::string> argv = {kCurl, "-N", "-s", "-i", "--max-time", "15"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(url);
+    ChildProcess curl;
+    ASSERT_TRUE(curl.spawn(argv, out));
+    ASSERT_TRUE(origin_.waitOpenStreams("/stream/" + channel, 1, Millis(5000)));
+    ASSERT_TRUE(
+        waitUntil([&] { return readFile(out).find("retry:") != std::string::npos; }, Millis(5000)))
+        << "curl output: '" << readFile(out) << "'";
+    for (int i = 1; i <= 3; ++i)
+      origin_.publish(channel, "e-" + std::to_string(i), "hi " + channel);
+    const bool all = waitUntil([&] { return readFile(out).find("id: e-3\n") != std::string::npos; },
+                               Millis(5000));
+    curl.signal(SIGTERM);
+    curl.wait(Millis(5000));
+    const std::string text = readFile(out);
+    ASSERT_TRUE(all) << "curl output: '" << text << "'";
+    EXPECT_EQ(text.rfind(status_line, 0), 0u) << text;
+    std::string lower = text;
+    for (char& c : lower) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+    EXPECT_NE(lower.find("content-type: text/event-stream"), std::string::npos) << text;
+    for (int i = 1; i <= 3; ++i) {
+      const std::string event = "id: e-" + std::to_string(i) + "\ndata: hi " + channel + "\n\n";
+      EXPECT_NE(text.find(event), std::string::npos) << "missing '" << event << "' in " << text;
+    }
+  }
+};
+
+TEST_F(H2CurlTest, H2_CurlOverTlsNegotiatesH2) {
+  if (::access(kCurl, X_OK) != 0) GTEST_SKIP() << "curl not installed";
+  TestCa ca;
+  GatewayConfig config = defaultConfig();
+  std::string error;
+  TempDir dir;
+  ASSERT_TRUE(ca.create(dir.path(), &error)) << error;
+  config.protocols = "[h2, http1]";
+  config.tls_certificate = ca.server_pem;
+  config.tls_private_key = ca.server_key;
+  ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  expectEvents({"--http2", "--cacert", ca.ca_pem},
+               "https://localhost:" + std::to_string(port()) + "/events/tlsh2", "tlsh2",
+               "HTTP/2 200");
+}
+
+TEST_F(H2CurlTest, H2_CurlPriorKnowledgeOverH2c) {
+  if (::access(kCurl, X_OK) != 0) GTEST_SKIP() << "curl not installed";
+  GatewayConfig config = defaultConfig();
+  config.protocols = "[http1, h2c]";
+  ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  expectEvents({"--http2-prior-knowledge"},
+               "http://127.0.0.1:" + std::to_string(port()) + "/events/h2c", "h2c", "HTTP/2 200");
+  // The same listener still serves HTTP/1.1.
+  expectEvents({"--http1.1"}, "http://127.0.0.1:" + std::to_string(port()) + "/events/h1c", "h1c",
+               "HTTP/1.1 200");
+}
+
+TEST_F(H2CurlTest, TLS_Http1OverTlsWithTestCa) {
+  if (::access(kCurl, X_OK) != 0) GTEST_SKIP() << "curl not installed";
+  TestCa ca;
+  std::string error;
+  TempDir dir;
+  ASSERT_TRUE(ca.create(dir.path(), &error)) << error;
+  GatewayConfig config = defaultConfig();
+  config.protocols = "[h2, http1]";
+  config.tls_certificate = ca.server_pem;
+  config.tls_private_key = ca.server_key;
+  ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  expectEvents({"--http1.1", "--cacert", ca.ca_pem},
+               "https://127.0.0.1:" + std::to_string(port()) + "/events/tlsh1", "tlsh1",
+               "HTTP/1.1 200");
+}
+
+TEST_F(H2CurlTest, H2_ErrorStatusesOverH2) {
+  if (::access(kCurl, X_OK) != 0) GTEST_SKIP() << "curl not installed";
+  GatewayConfig config = defaultConfig();
+  config.protocols = "[h2c]";
+  ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  const std::string out = gateway_->dir().file("curl-404.out");
+  ChildProcess curl;
+  ASSERT_TRUE(curl.spawn({kCurl, "-s", "-i", "--max-time", "5", "--http2-prior-knowledge",
+                          "http://127.0.0.1:" + std::to_string(port()) + "/nothing/here"},
+                         out));
+  auto exit = curl.wait(Millis(8000));
+  ASSERT_TRUE(exit.has_value());
+  const std::string text = readFile(out);
+  EXPECT_EQ(text.rfind("HTTP/2 404", 0), 0u) << text;
+  EXPECT_NE(text.find("no route\n"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace ssegate::integration
