@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential g++ cmake make pkg-config git
   libuv1-dev node-llhttp libnghttp2-dev libssl-dev libyaml-cpp-dev libgtest-dev
   nlohmann-json3-dev
-  curl nghttp2-client openssl procps iproute2 python3 python3-yaml
+  curl nghttp2-client openssl procps iproute2 python3 python3-yaml python3-h2
   clang-format clang libclang-rt-14-dev
 )
 
