@@ -147,7 +147,7 @@ void FakeOrigin::run() {
     }
     // Flush everything pending: replies to new heads and events published meanwhile.
     for (auto& c : connections_) {
-      if (c->fd.valid() && !c->out.empty()) flush(*c);
+      if (c->fd.valid() && (!c->out.empty() || c->close_after_write)) flush(*c);
     }
     if (fds[1].revents & POLLIN) acceptAll();
     connections_.erase(std::remove_if(connections_.begin(), connections_.end(),
@@ -250,6 +250,14 @@ void FakeOrigin::onHead(Connection& c) {
   } else if (options_.replay_without_last_event_id) {
     from = history.begin();
   }
+  const auto script_it = scripts_.find(c.path);
+  if (script_it != scripts_.end()) {
+    if (!script_it->second.greeting.empty()) c.out += frame(script_it->second.greeting);
+    if (script_it->second.close_after_greeting) {
+      c.close_after_write = true;
+      return;
+    }
+  }
   if (!c.streaming) return;
   for (auto it = from; it != history.end(); ++it) c.out += frame(it->wire);
 }
@@ -322,6 +330,30 @@ void FakeOrigin::publishRaw(const std::string& channel, const std::string& bytes
     if (c->fd.valid() && c->streaming && c->channel == channel) c->out += framed;
   }
   wake();
+}
+
+void FakeOrigin::writeUnframed(const std::string& channel, const std::string& bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& c : connections_) {
+    if (c->fd.valid() && c->streaming && c->channel == channel) c->out += bytes;
+  }
+  wake();
+}
+
+void FakeOrigin::closeStreams(const std::string& channel) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& c : connections_) {
+    if (c->fd.valid() && c->streaming && c->channel == channel) c->close_after_write = true;
+  }
+  wake();
+}
+
+void FakeOrigin::setScript(const std::string& path, Script script) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (script.greeting.empty() && !script.close_after_greeting)
+    scripts_.erase(path);
+  else
+    scripts_[path] = std::move(script);
 }
 
 void FakeOrigin::setStatus(const std::string& path, int status) {

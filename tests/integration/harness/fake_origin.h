@@ -65,6 +65,21 @@ class FakeOrigin {
   // Writes bytes as-is into every open stream of the channel (comments, odd framing); no history.
   void publishRaw(const std::string& channel, const std::string& bytes);
 
+  // Writes bytes as-is into every open stream of the channel WITHOUT chunk framing (the test
+  // frames them itself, or breaks the framing on purpose); no history.
+  void writeUnframed(const std::string& channel, const std::string& bytes);
+  // Closes every open stream of the channel with a FIN once its pending bytes are written,
+  // without ending the body (no last chunk): an origin that disconnects mid-stream.
+  void closeStreams(const std::string& channel);
+
+  // Scripted behaviour of every new response on one path (see setScript()).
+  struct Script {
+    std::string greeting;               // body bytes sent first (framed), whatever the type
+    bool close_after_greeting = false;  // then close with a FIN, without ending the body
+  };
+  // Applies `script` to new responses on `path`; Script{} restores normal behaviour.
+  void setScript(const std::string& path, Script script);
+
   // Scripted misbehaviour for one path: answer with this status (and a short text body, then
   // close) instead of the stream; 0 restores normal behaviour.
   void setStatus(const std::string& path, int status);
@@ -132,6 +147,7 @@ class FakeOrigin {
   std::map<std::string, PathStats> stats_;                   // by path
   std::map<std::string, int> status_override_;
   std::map<std::string, std::string> content_type_override_;
+  std::map<std::string, Script> scripts_;
 };
 
 }  // namespace ssegate::integration

@@ -72,8 +72,8 @@ std::string GatewayProcess::problems() const {
     p += "ssegate ended with " + child_.exit()->describe() + " (expected exit code 0)\n";
   }
   const std::string text = log();
-  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                             "runtime error:", "UndefinedBehaviorSanitizer"}) {
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                             "UndefinedBehaviorSanitizer", "WARNING: ThreadSanitizer"}) {
     if (text.find(marker) != std::string::npos) {
       p += std::string("sanitizer report in the log: '") + marker + "'\n";
     }
