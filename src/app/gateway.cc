@@ -35,7 +35,9 @@ bool sameListeners(const config::Config& a, const config::Config& b) {
 
 Gateway::Gateway(std::shared_ptr<const config::Config> config, std::string config_path)
     : config_path_(std::move(config_path)), config_(std::move(config)) {
-  ctx_ = makeContext(config_);
+  std::string error;
+  ctx_ = makeContext(config_, &error);
+  if (!ctx_) LOG_ERROR("gateway", "cannot start: " << error);  // run() then returns 1
   uv_loop_init(&loop_);
 }
 
@@ -44,26 +46,20 @@ Gateway::~Gateway() {
 }
 
 std::shared_ptr<const downstream::DownstreamContext> Gateway::makeContext(
-    std::shared_ptr<const config::Config> config) {
+    std::shared_ptr<const config::Config> config, std::string* error) {
   auto ctx = std::make_shared<downstream::DownstreamContext>();
   ctx->config = config;
   ctx->router = std::make_shared<downstream::Router>(*config);
   ctx->shared = &shared_;
   // The sweep interval is fixed at start-up (workers' timers); a reload keeps it.
   ctx->sweep_interval_ms = ctx_ ? ctx_->sweep_interval_ms : sweepInterval(*config);
+  if (!ctx->buildIdentity(error)) return nullptr;  // e.g. an unreadable JWT key file
   return ctx;
 }
 
 std::vector<std::string> Gateway::unsupported(const config::Config& c) {
   std::vector<std::string> out;
-  for (const auto& r : c.routes) {
-    if (r.auth != config::AuthMode::kNone) {
-      out.push_back("route " + r.path + ": auth is not supported by this build");
-    }
-  }
-  if (c.identity.jwt || c.identity.auth_request || !c.identity.trusted_header.empty()) {
-    out.push_back("identity is not supported by this build");
-  }
+  (void)c;  // listeners (http1, h2c, h2, tls) and https upstreams are all served
   return out;
 }
 
@@ -115,6 +111,7 @@ bool Gateway::openListeners() {
 }
 
 int Gateway::run() {
+  if (!ctx_) return 1;  // the constructor logged why
   uint32_t n = config_->workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   for (uint32_t i = 0; i < n; ++i) {
@@ -208,6 +205,12 @@ void Gateway::reload() {
   if (loaded.ok()) {
     for (const auto& m : unsupported(*loaded.config)) problems.push_back(m);
   }
+  std::shared_ptr<const downstream::DownstreamContext> ctx;
+  if (problems.empty()) {
+    std::string error;
+    ctx = makeContext(loaded.config, &error);
+    if (!ctx) problems.push_back(error);
+  }
   if (!problems.empty()) {
     for (const auto& p : problems) LOG_ERROR("gateway", "reload rejected: " << p);
     LOG_ERROR("gateway", "reload failed: the running configuration stays");
@@ -220,7 +223,7 @@ void Gateway::reload() {
     LOG_WARN("gateway", "workers changed: takes effect only after a restart");
   }
   config_ = loaded.config;
-  ctx_ = makeContext(config_);
+  ctx_ = std::move(ctx);
   int64_t window = config_->limits.drain_timeout.count();
   for (size_t i = 0; i < workers_.size(); ++i) {
     worker::Worker* w = workers_[i].get();

@@ -45,8 +45,10 @@ class Gateway {
     std::vector<downstream::Listener*> listeners;  // touched only on that worker's thread
   };
 
+  // nullptr (and the reason in *error) when the configuration cannot be served, e.g. an
+  // unreadable JWT key file: start-up then fails and a reload is rejected.
   std::shared_ptr<const downstream::DownstreamContext> makeContext(
-      std::shared_ptr<const config::Config> config);
+      std::shared_ptr<const config::Config> config, std::string* error);
   bool openListeners();
   void reload();
   void beginDrain();

@@ -29,6 +29,16 @@ const char* rejectName(Reject r) {
       return "request_body";
     case Reject::kOriginStatus:
       return "origin_status";
+    case Reject::kUnauthorized:
+      return "unauthorized";
+    case Reject::kForbidden:
+      return "forbidden";
+    case Reject::kUserCap:
+      return "user_cap";
+    case Reject::kIpCap:
+      return "ip_cap";
+    case Reject::kAuthUnavailable:
+      return "auth_unavailable";
     case Reject::kCount:
       break;
   }

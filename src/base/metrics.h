@@ -29,6 +29,11 @@ enum class Reject : int {
   kPipelined,
   kRequestBody,
   kOriginStatus,
+  kUnauthorized,     // 401: no identity where required, or an invalid token
+  kForbidden,        // 403: channel not in the token's channels, or the auth app said 403
+  kUserCap,          // 429: limits.max_connections_per_user or the route's override
+  kIpCap,            // 429: limits.max_connections_per_ip (anonymous subscribers)
+  kAuthUnavailable,  // 503: auth_request timed out, failed or answered unexpectedly
   kCount
 };
 const char* rejectName(Reject r);
