@@ -275,6 +275,22 @@ TEST_F(AuthTest, H1_AuthPerUserChannels) {
   EXPECT_TRUE(isErrorResponse(*anonymous, 401));
 }
 
+// --- trusted_header ---
+
+TEST_F(AuthTest, H1_AuthTrustedHeader) {
+  GatewayConfig config = defaultConfig();
+  config.route_path = "/me/{feed}";
+  config.upstream_path = "/stream/{feed}/{user}";
+  startGateway(
+      withAuth(config, {"auth: required"}, {}, "identity:\n  trusted_header: X-User-Id\n"));
+  if (HasFatalFailure()) return;
+  auto frank = openStream("/me/inbox", {{"X-User-Id", "frank"}});
+  EXPECT_TRUE(isSseStream(*frank, "none"));
+  EXPECT_TRUE(origin_.waitOpenStreams("/stream/inbox/frank", 1, Millis(5000)));
+  auto anonymous = refused("/me/inbox");
+  EXPECT_TRUE(isErrorResponse(*anonymous, 401));
+}
+
 // --- token expiry ---
 
 TEST_F(AuthTest, H1_AuthTokenExpiryEndsStream) {
