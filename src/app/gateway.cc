@@ -57,9 +57,24 @@ std::shared_ptr<const downstream::DownstreamContext> Gateway::makeContext(
   return ctx;
 }
 
-std::vector<std::string> Gateway::unsupported(const config::Config& c) {
+std::vector<std::string> Gateway::preflight(std::shared_ptr<const config::Config> config) {
   std::vector<std::string> out;
-  (void)c;  // listeners (http1, h2c, h2, tls) and https upstreams are all served
+  const config::Config& c = *config;
+  std::string error;
+  for (const auto& l : c.listeners) {
+    if (l.tls && !net::TlsContext::createServer(l.tls->certificate, l.tls->private_key,
+                                                {"h2", "http/1.1"}, &error)) {
+      out.push_back("listener " + l.address.text + ": " + error);
+    }
+  }
+  for (const auto& [name, u] : c.upstreams) {
+    if (u.https && !net::TlsContext::createClient(u.tls.verify, u.tls.ca_file, &error)) {
+      out.push_back("upstream " + name + ": " + error);
+    }
+  }
+  downstream::DownstreamContext probe;
+  probe.config = config;
+  if (!probe.buildIdentity(&error)) out.push_back(error);
   return out;
 }
 
@@ -81,10 +96,10 @@ bool Gateway::openListeners() {
         spec->http2 = true;  // h2 with tls, h2c without
         alpn.push_back("h2");
       }
-      protocols += (protocols.empty() ? "" : ", ") +
-                    std::string(p == config::Protocol::kHttp1 ? "http1"
-                                : l.tls                       ? "h2"
-                                                              : "h2c");
+      protocols +=
+          (protocols.empty() ? "" : ", ") + std::string(p == config::Protocol::kHttp1 ? "http1"
+                                                        : l.tls                       ? "h2"
+                                                                                      : "h2c");
     }
     if (l.tls) {
       std::string error;
@@ -203,7 +218,7 @@ void Gateway::reload() {
   std::vector<std::string> problems;
   for (const auto& e : loaded.errors) problems.push_back(e.format());
   if (loaded.ok()) {
-    for (const auto& m : unsupported(*loaded.config)) problems.push_back(m);
+    for (const auto& m : preflight(loaded.config)) problems.push_back(m);
   }
   std::shared_ptr<const downstream::DownstreamContext> ctx;
   if (problems.empty()) {

@@ -34,8 +34,9 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
-  // Every feature the configuration asks for that this build cannot serve, as messages.
-  static std::vector<std::string> unsupported(const config::Config& config);
+  // What `ssegate -t` and a reload check beyond the loader: the files the configuration names
+  // (TLS certificates and keys, CA files, JWT keys) load and fit. One message per problem.
+  static std::vector<std::string> preflight(std::shared_ptr<const config::Config> config);
 
   // Binds, starts the threads, blocks until stopped. Returns the process exit code.
   int run();
@@ -63,8 +64,8 @@ class Gateway {
   std::shared_ptr<const downstream::DownstreamContext> ctx_;
   worker::Hub hub_;
   std::vector<std::unique_ptr<worker::Worker>> workers_;
-  std::vector<std::shared_ptr<WorkerListeners>> listeners_;  // [worker]
-  std::vector<std::vector<int>> listen_fds_;                 // [worker][listener]
+  std::vector<std::shared_ptr<WorkerListeners>> listeners_;             // [worker]
+  std::vector<std::vector<int>> listen_fds_;                            // [worker][listener]
   std::vector<std::shared_ptr<const downstream::ListenerSpec>> specs_;  // [listener]
   uv_loop_t loop_{};
   Mailbox mailbox_;

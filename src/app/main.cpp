@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> problems;
   for (const auto& e : loaded.errors) problems.push_back(e.format());
   if (loaded.ok()) {
-    for (const auto& m : ssegate::app::Gateway::unsupported(*loaded.config)) {
+    for (const auto& m : ssegate::app::Gateway::preflight(loaded.config)) {
       problems.push_back(config_path + ": " + m);
     }
   }

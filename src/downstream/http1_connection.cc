@@ -296,6 +296,7 @@ void Http1Connection::finishStream() {
 void Http1Connection::respondError(int status, std::string_view body, std::string_view extra) {
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   worker_.unsubscribe(this);
+  slot_.reset();  // no stream: the cap slot is free now, not after the lingering close
   head_.reset();
   transport_->appendCopy(errorResponse(status, body, extra));
   state_ = State::kClosing;
