@@ -9,6 +9,7 @@ PACKAGES=(
   nlohmann-json3-dev
   curl nghttp2-client openssl procps iproute2 python3 python3-yaml python3-h2
   clang-format clang libclang-rt-14-dev
+  chromium
 )
 
 missing=()
