@@ -183,6 +183,9 @@ void SseParser::deliverComment(std::string_view line, Handler& handler) {
 }
 
 void SseParser::dispatch(Handler& handler) {
+  // The spec's "last event ID string": what an EventSource would resume from. Set at every
+  // dispatch step, before the empty-data check, and never by an id whose event was cut off.
+  resume_id_ = last_event_id_;
   if (data_.empty()) {
     type_.clear();
     has_id_ = false;
@@ -229,10 +232,12 @@ void SseParser::reset() {
   data_.clear();
   type_.clear();
   has_id_ = false;
+  last_event_id_ = resume_id_;  // an id of the event the old stream cut off is forgotten
 }
 
 void SseParser::clearLastEventId() {
   last_event_id_.clear();
+  resume_id_.clear();
   has_id_ = false;
 }
 

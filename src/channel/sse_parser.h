@@ -61,6 +61,15 @@ class SseParser {
   // The persistent last-event-id buffer: the last id field without NUL, across events and
   // reset(). An id field in a block that dispatches no event still updates it.
   const std::string& lastEventId() const { return last_event_id_; }
+  // The id to resume from (Last-Event-ID on reconnect): the last-event-id buffer as of the last
+  // dispatch step. An id read in an event that never completed does not count.
+  const std::string& resumeId() const { return resume_id_; }
+  // Starts from a known position, as if an event with this id had been dispatched (a new
+  // channel resuming where its first subscriber left off).
+  void setResumeId(std::string id) {
+    last_event_id_ = id;
+    resume_id_ = std::move(id);
+  }
 
   // Empties the last-event-id buffer (and forgets an id already seen in the current block).
   void clearLastEventId();
@@ -102,6 +111,7 @@ class SseParser {
   std::string type_;  // event type buffer
   bool has_id_ = false;
   std::string last_event_id_;
+  std::string resume_id_;
 };
 
 }  // namespace ssegate::channel

@@ -68,6 +68,9 @@ ChannelInfo HubChannel::info() const {
 }
 
 void HubChannel::open(const std::string& resume_id) {
+  // Every attempt, not just the first, must resume from there until the origin has sent an
+  // event of its own.
+  parser_.setResumeId(resume_id);
   // The first answer is awaited at most connect_timeout; then waiting subscribers get their
   // 200 stream and ride out the outage with keepalives.
   uv_timer_start(&retry_timer_, &HubChannel::onRetryTimer,
@@ -176,7 +179,10 @@ void HubChannel::onEvent(channel::SseEvent&& event) {
 }
 
 void HubChannel::onRetry(uint64_t millis) {
-  backoff_.setOriginRetry(static_cast<int64_t>(millis));
+  // A value beyond any sane delay (even beyond 64 bits: the parser saturates) is capped at the
+  // hour that Backoff allows, never wrapped into a negative "no retry".
+  constexpr uint64_t kMaxRetryMs = 3600 * 1000;
+  backoff_.setOriginRetry(static_cast<int64_t>(millis < kMaxRetryMs ? millis : kMaxRetryMs));
 }
 
 void HubChannel::onOversizedEvent() {
@@ -222,7 +228,7 @@ void HubChannel::onUpstreamEnd(upstream::UpstreamEnd end, int status, const std:
 void HubChannel::onRetryTimer(uv_timer_t* t) {
   auto* self = static_cast<HubChannel*>(t->data);
   if (self->state_ == State::kBackoff) {
-    self->connect(self->parser_.lastEventId());
+    self->connect(self->parser_.resumeId());
   } else if (self->state_ == State::kConnecting && !self->answered_) {
     LOG_WARN(self->key(), "origin has not answered within connect_timeout; streams start now");
     self->answerPending(200);

@@ -392,18 +392,38 @@ TEST(SseParserTest, PartialBomIsContent) {
 
 // ---- reset and clearLastEventId ----------------------------------------------------------------
 
-TEST(SseParserTest, ResetDiscardsUnfinishedEventAndKeepsLastEventId) {
+TEST(SseParserTest, ResetDiscardsUnfinishedEventAndItsId) {
   SseParser parser;
   RecordingHandler handler;
   parser.feed("id: 3\ndata: a\n\nid: 4\nevent: t\ndata: partial\nda", handler);
+  EXPECT_EQ(parser.lastEventId(), "4");  // the buffer, mid-event
+  EXPECT_EQ(parser.resumeId(), "3");     // what an EventSource would resume from
   parser.reset();
-  EXPECT_EQ(parser.lastEventId(), "4");
+  // The cut-off event never happened: resuming from "4" would lose it for good.
+  EXPECT_EQ(parser.lastEventId(), "3");
+  EXPECT_EQ(parser.resumeId(), "3");
   EXPECT_EQ(parser.bufferedBytes(), 0u);
   parser.feed("ta: b\n\n", handler);  // "ta: b" is an unknown field on the new stream.
   parser.feed("data: c\n\n", handler);
   EXPECT_EQ(handler.log, (std::vector<std::string>{R"(event id="3" type="" data="a")",
                                                    R"(event id=- type="" data="c")"}));
-  EXPECT_EQ(parser.lastEventId(), "4");
+  EXPECT_EQ(parser.resumeId(), "3");
+}
+
+TEST(SseParserTest, ResumeIdMovesAtEveryDispatchStepEvenWithoutData) {
+  SseParser parser;
+  RecordingHandler handler;
+  parser.feed("id: 7\n\n", handler);  // no data: nothing dispatched, but the id counts
+  EXPECT_TRUE(handler.log.empty());
+  EXPECT_EQ(parser.resumeId(), "7");
+  parser.feed("id: 8\ndata: x\n", handler);  // not yet dispatched
+  EXPECT_EQ(parser.resumeId(), "7");
+  parser.feed("\n", handler);
+  EXPECT_EQ(parser.resumeId(), "8");
+  parser.setResumeId("42");
+  EXPECT_EQ(parser.lastEventId(), "42");
+  parser.feed("data: y\n\n", handler);
+  EXPECT_EQ(parser.resumeId(), "42");
 }
 
 TEST(SseParserTest, ResetReArmsBomSkipping) {
