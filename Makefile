@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 TEST_BUILD ?= build-test
 
-.PHONY: all deps build run test unit integration format bench clean fuzz
+.PHONY: all deps build run test unit integration format bench clean soak tsan fuzz
 
 all: build
 
@@ -44,3 +44,11 @@ clean:
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@./tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) build-fuzz
+
+# 30 minutes of churn, origin restarts and reloads against the Release build (DURATION=seconds).
+soak: build
+	@./tests/soak/soak.sh --duration $${DURATION:-1800} --build $(BUILD)
+
+# ThreadSanitizer build of the tests that cover the hub/worker hand-off.
+tsan: deps
+	@./tests/tsan.sh --build build-tsan --jobs $(JOBS)
