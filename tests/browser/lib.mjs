@@ -234,6 +234,11 @@ export async function cleanup() {
     }
   }
   for (const c of children) {
+    // Both the gateway and the demo origin exit 0 on SIGTERM (ssegate after its drain).
+    if (c.exited && c.exited.code !== 0) {
+      console.error(`${c.name} (pid ${c.proc.pid}) exited ${JSON.stringify(c.exited)}, expected 0`);
+      failed = true;
+    }
     const text = readLog(c);
     // A sanitizer report makes the test fail even when every assertion held.
     if (/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.test(text)) {
