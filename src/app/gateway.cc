@@ -21,13 +21,14 @@ int64_t sweepInterval(const config::Config& c) {
   return std::max<int64_t>(ms, 25);
 }
 
-bool sameListeners(const config::Config& a, const config::Config& b) {
-  if (a.listeners.size() != b.listeners.size()) return false;
-  for (size_t i = 0; i < a.listeners.size(); ++i) {
-    if (a.listeners[i].address.host != b.listeners[i].address.host ||
-        a.listeners[i].address.port != b.listeners[i].address.port) {
-      return false;
-    }
+bool sameAddress(const config::Address& a, const config::Address& b) {
+  return a.host == b.host && a.port == b.port;
+}
+
+bool sameListeners(const std::vector<config::Address>& running, const config::Config& b) {
+  if (running.size() != b.listeners.size()) return false;
+  for (size_t i = 0; i < running.size(); ++i) {
+    if (!sameAddress(running[i], b.listeners[i].address)) return false;
   }
   return true;
 }
@@ -78,39 +79,50 @@ std::vector<std::string> Gateway::preflight(std::shared_ptr<const config::Config
   return out;
 }
 
+std::shared_ptr<downstream::ListenerSpec> Gateway::makeSpec(const config::Listener& l,
+                                                            std::string* protocols,
+                                                            std::string* error) {
+  auto spec = std::make_shared<downstream::ListenerSpec>();
+  spec->name = "listener " + l.address.text;
+  spec->http1 = false;
+  std::vector<std::string> alpn;
+  protocols->clear();
+  for (config::Protocol p : l.protocols) {
+    if (p == config::Protocol::kHttp1) {
+      spec->http1 = true;
+      alpn.push_back("http/1.1");
+    } else {
+      spec->http2 = true;  // h2 with tls, h2c without
+      alpn.push_back("h2");
+    }
+    *protocols +=
+        (protocols->empty() ? "" : ", ") + std::string(p == config::Protocol::kHttp1 ? "http1"
+                                                       : l.tls                       ? "h2"
+                                                                                     : "h2c");
+  }
+  if (l.tls) {
+    spec->tls = net::TlsContext::createServer(l.tls->certificate, l.tls->private_key,
+                                              std::move(alpn), error);
+    if (!spec->tls) return nullptr;
+  }
+  return spec;
+}
+
 bool Gateway::openListeners() {
   size_t n = workers_.size();
   listen_fds_.assign(n, {});
   specs_.clear();
+  listen_addresses_.clear();
   for (const auto& l : config_->listeners) {
-    auto spec = std::make_shared<downstream::ListenerSpec>();
-    spec->name = "listener " + l.address.text;
-    spec->http1 = false;
-    std::vector<std::string> alpn;
     std::string protocols;
-    for (config::Protocol p : l.protocols) {
-      if (p == config::Protocol::kHttp1) {
-        spec->http1 = true;
-        alpn.push_back("http/1.1");
-      } else {
-        spec->http2 = true;  // h2 with tls, h2c without
-        alpn.push_back("h2");
-      }
-      protocols +=
-          (protocols.empty() ? "" : ", ") + std::string(p == config::Protocol::kHttp1 ? "http1"
-                                                        : l.tls                       ? "h2"
-                                                                                      : "h2c");
-    }
-    if (l.tls) {
-      std::string error;
-      spec->tls = net::TlsContext::createServer(l.tls->certificate, l.tls->private_key,
-                                                std::move(alpn), &error);
-      if (!spec->tls) {
-        LOG_ERROR("gateway", "listener " << l.address.text << ": " << error);
-        return false;
-      }
+    std::string error;
+    auto spec = makeSpec(l, &protocols, &error);
+    if (!spec) {
+      LOG_ERROR("gateway", "listener " << l.address.text << ": " << error);
+      return false;
     }
     specs_.push_back(spec);
+    listen_addresses_.push_back(l.address);
     for (size_t w = 0; w < n; ++w) {
       auto fd = net::openListenSocket(l.address.host, l.address.port, 4096);
       if (!fd) {
@@ -172,12 +184,16 @@ int Gateway::run() {
         [wl, fds, ctx, specs](worker::Worker& w) {
           for (size_t j = 0; j < fds.size(); ++j) {
             auto* l = new downstream::Listener(w, ctx, fds[j], specs[j]);
-            if (l->start() == 0) wl->listeners.push_back(l);
+            if (l->start() == 0) {
+              wl->listeners.push_back(l);
+              wl->index.push_back(j);
+            }
           }
         },
         [wl](worker::Worker&) {
           for (auto* l : wl->listeners) l->close();
           wl->listeners.clear();
+          wl->index.clear();
         });
   }
   shared_.ready.store(true);
@@ -226,13 +242,39 @@ void Gateway::reload() {
     ctx = makeContext(loaded.config, &error);
     if (!ctx) problems.push_back(error);
   }
+  // Listeners keep their sockets; those whose address is unchanged take the new protocols and
+  // TLS certificates (re-read from the files, also at unchanged paths). specs[i] is for the
+  // running listener i, null when its address is gone from the new file.
+  std::vector<std::shared_ptr<const downstream::ListenerSpec>> specs(specs_.size());
+  size_t tls_reloaded = 0;
+  if (problems.empty()) {
+    for (size_t i = 0; i < listen_addresses_.size(); ++i) {
+      for (const auto& l : loaded.config->listeners) {
+        if (!sameAddress(l.address, listen_addresses_[i])) continue;
+        std::string protocols;
+        std::string error;
+        auto spec = makeSpec(l, &protocols, &error);
+        if (!spec) {
+          problems.push_back("listener " + l.address.text +
+                             ": TLS certificate not loaded: " + error);
+        } else {
+          tls_reloaded += spec->tls ? 1 : 0;
+          specs[i] = std::move(spec);
+        }
+        break;
+      }
+    }
+  }
   if (!problems.empty()) {
     for (const auto& p : problems) LOG_ERROR("gateway", "reload rejected: " << p);
     LOG_ERROR("gateway", "reload failed: the running configuration stays");
     return;
   }
-  if (!sameListeners(*config_, *loaded.config)) {
+  if (!sameListeners(listen_addresses_, *loaded.config)) {
     LOG_WARN("gateway", "listener addresses changed: they take effect only after a restart");
+  }
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i]) specs_[i] = specs[i];
   }
   if (loaded.config->workers != config_->workers) {
     LOG_WARN("gateway", "workers changed: takes effect only after a restart");
@@ -245,13 +287,18 @@ void Gateway::reload() {
     auto wl = listeners_[i];
     auto ctx = ctx_;
     auto cfg = config_;
-    w->post([w, wl, ctx, cfg, window] {
-      for (auto* l : wl->listeners) l->setContext(ctx);
+    auto all_specs = specs_;
+    w->post([w, wl, ctx, cfg, window, all_specs] {
+      for (size_t k = 0; k < wl->listeners.size(); ++k) {
+        wl->listeners[k]->setContext(ctx);
+        wl->listeners[k]->setSpec(all_specs[wl->index[k]]);
+      }
       w->reload(cfg, window);
     });
   }
   LOG_INFO("gateway", "configuration reloaded: " << config_->routes.size() << " routes, "
-                                                 << config_->upstreams.size() << " upstreams");
+                                                 << config_->upstreams.size() << " upstreams, "
+                                                 << tls_reloaded << " TLS certificates");
 }
 
 void Gateway::beginDrain() {
@@ -264,6 +311,7 @@ void Gateway::beginDrain() {
     w->post([w, wl, window] {
       for (auto* l : wl->listeners) l->close();
       wl->listeners.clear();
+      wl->index.clear();
       w->drain(window);
     });
   }

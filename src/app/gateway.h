@@ -43,7 +43,10 @@ class Gateway {
 
  private:
   struct WorkerListeners {
-    std::vector<downstream::Listener*> listeners;  // touched only on that worker's thread
+    // Touched only on that worker's thread. index[k] is the specs_ / listen_addresses_ index of
+    // listeners[k] (a listener that failed to start is absent).
+    std::vector<downstream::Listener*> listeners;
+    std::vector<size_t> index;
   };
 
   // nullptr (and the reason in *error) when the configuration cannot be served, e.g. an
@@ -51,6 +54,11 @@ class Gateway {
   std::shared_ptr<const downstream::DownstreamContext> makeContext(
       std::shared_ptr<const config::Config> config, std::string* error);
   bool openListeners();
+  // The spec of one configured listener, with its TLS context loaded from the files now (so a
+  // reload re-reads certificates at the same paths). nullptr and *error when a file is bad.
+  static std::shared_ptr<downstream::ListenerSpec> makeSpec(const config::Listener& l,
+                                                            std::string* protocols,
+                                                            std::string* error);
   void reload();
   void beginDrain();
   void checkDrain();
@@ -67,6 +75,7 @@ class Gateway {
   std::vector<std::shared_ptr<WorkerListeners>> listeners_;             // [worker]
   std::vector<std::vector<int>> listen_fds_;                            // [worker][listener]
   std::vector<std::shared_ptr<const downstream::ListenerSpec>> specs_;  // [listener]
+  std::vector<config::Address> listen_addresses_;  // [listener], as bound at start-up
   uv_loop_t loop_{};
   Mailbox mailbox_;
   std::unique_ptr<admin::AdminServer> admin_;

@@ -66,8 +66,10 @@ void Http1Connection::start(std::unique_ptr<net::Transport> transport, int rejec
   worker_.addConnection(this);
   ctx_->shared->connections.fetch_add(1, std::memory_order_relaxed);
   metrics().downstream_connections[0][tls_].fetch_add(1, std::memory_order_relaxed);
-  client_ip_ = transport_->peerIp();
   since_ms_ = now();
+  access_.client_ip = transport_->peerIp();
+  access_.tls = tls_ == 1;
+  access_.start_ms = since_ms_;
   head_ = std::make_unique<Head>();
   llhttp_init(&head_->parser, HTTP_REQUEST, settings());
   head_->parser.data = this;
@@ -194,9 +196,11 @@ void Http1Connection::handleRequest() {
   }
   StreamRequest req;
   req.method = llhttp_method_name(static_cast<llhttp_method_t>(p.method));
+  access_.method = req.method;
+  access_.setTarget(h.url, *ctx_->config);
   req.target = std::move(h.url);
   req.headers = std::move(h.headers);
-  req.client_ip = client_ip_;
+  req.client_ip = access_.client_ip;
   head_.reset();  // the head's memory is not needed while streaming
   state_ = State::kAwaitingChannel;
   admission_ = Admitter::admit(worker_, ctx_, std::move(req),
@@ -212,11 +216,15 @@ void Http1Connection::onAdmission(Admission&& a) {
   }
   route_ = a.route;
   slot_ = std::move(a.slot);
+  access_.user = a.user;
+  access_.route = a.route->path;
+  access_.channel = a.request.upstream_path;
   if (a.expires_at_unix != 0) {
     // The credential expires: the stream ends then (with a retry:), and the client comes back
     // with a fresh token.
     int64_t left_ms = (a.expires_at_unix - static_cast<int64_t>(time(nullptr))) * 1000;
     drain_at_ms_ = now() + (left_ms > 0 ? left_ms : 0);
+    drain_reason_ = "credential expired";
   }
   response_headers_ = std::move(a.headers);
   worker_.subscribe(this, std::move(a.request));
@@ -254,6 +262,9 @@ void Http1Connection::onSubscribeResult(worker::SubscribeResult&& result) {
   }
   transport_->appendCopy(head);
   state_ = State::kStreaming;
+  access_.status = 200;
+  access_.bytes += first.size();
+  access_.events += result.events.size();
   metrics().subscriptions.fetch_add(1, std::memory_order_relaxed);
   metrics().events_replayed.fetch_add(result.events.size(), std::memory_order_relaxed);
   for (const auto& ev : result.events) append(ev);
@@ -262,11 +273,13 @@ void Http1Connection::onSubscribeResult(worker::SubscribeResult&& result) {
 }
 
 void Http1Connection::append(const channel::EncodedEventPtr& event) {
+  access_.bytes += event->payload().size();
   transport_->append(event, chunked_ ? event->chunked() : event->payload());
 }
 
 void Http1Connection::onEvents(const worker::EventBatch& events) {
   if (state_ != State::kStreaming) return;
+  access_.events += events.size();
   for (const auto& ev : events) append(ev);
   last_send_ms_ = now();
   worker_.markDirty(this);
@@ -280,10 +293,11 @@ void Http1Connection::onChannelFinal(int status) {
   }
   if (state_ != State::kStreaming) return;
   LOG_INFO("http1", "origin answered " << status << ": ending the stream");
-  finishStream();
+  finishStream("origin final status");
 }
 
-void Http1Connection::finishStream() {
+void Http1Connection::finishStream(const char* reason) {
+  writeAccessLine(&access_, now(), reason);
   slot_.reset();  // the stream has ended: its cap slot is free now, not after lingering close
   metrics().subscriptions.fetch_sub(1, std::memory_order_relaxed);
   if (chunked_) transport_->append(endOfStreamFrame(), endOfStreamFrame()->chunked());
@@ -295,6 +309,8 @@ void Http1Connection::finishStream() {
 
 void Http1Connection::respondError(int status, std::string_view body, std::string_view extra) {
   if (state_ == State::kClosing || state_ == State::kClosed) return;
+  access_.status = status;
+  writeAccessLine(&access_, now(), body.empty() ? statusText(status) : body);
   worker_.unsubscribe(this);
   slot_.reset();  // no stream: the cap slot is free now, not after the lingering close
   head_.reset();
@@ -374,7 +390,7 @@ void Http1Connection::shutdown() {
 
 void Http1Connection::drainAt(int64_t deadline_ms) {
   if (state_ == State::kStreaming) {
-    if (drain_at_ms_ == 0 || deadline_ms < drain_at_ms_) drain_at_ms_ = deadline_ms;
+    drainStreamAt(deadline_ms, "draining");
   } else if (state_ == State::kReadingHead || state_ == State::kAwaitingChannel) {
     metrics().reject(Reject::kDraining);
     respondError(503, "shutting down");
@@ -390,7 +406,14 @@ void Http1Connection::onReload(const config::Config& config, int64_t deadline_ms
     }
   }
   LOG_INFO("http1", "route " << route_->path << " was removed: draining its stream");
-  drainAt(deadline_ms);
+  drainStreamAt(deadline_ms, "route removed");
+}
+
+void Http1Connection::drainStreamAt(int64_t deadline_ms, const char* reason) {
+  if (drain_at_ms_ == 0 || deadline_ms < drain_at_ms_) {
+    drain_at_ms_ = deadline_ms;
+    drain_reason_ = reason;
+  }
 }
 
 void Http1Connection::endForDrain() {
@@ -401,12 +424,15 @@ void Http1Connection::endForDrain() {
   channel::appendRetry(static_cast<uint64_t>(base) + jitter, &frame);
   frame += '\n';
   append(channel::EncodedEvent::make("", frame));
-  finishStream();
+  finishStream(drain_reason_);
 }
 
 void Http1Connection::close(const char* reason) {
   if (state_ == State::kClosed) return;
   LOG_DEBUG("http1", "connection closed: " << reason);
+  if (state_ == State::kStreaming || state_ == State::kAwaitingChannel) {
+    writeAccessLine(&access_, now(), reason);
+  }
   if (state_ == State::kStreaming) metrics().subscriptions.fetch_sub(1, std::memory_order_relaxed);
   metrics().downstream_connections[0][tls_].fetch_sub(1, std::memory_order_relaxed);
   state_ = State::kClosed;

@@ -19,6 +19,7 @@
 
 #include <string>
 
+#include "downstream/access_log.h"
 #include "downstream/admission.h"
 #include "downstream/context.h"
 #include "net/transport.h"
@@ -70,7 +71,9 @@ class Http1Connection final : public worker::WorkerConnection,
   void respondError(int status, std::string_view body, std::string_view extra = {});
   void append(const channel::EncodedEventPtr& event);
   void shed(const char* why);
-  void finishStream();
+  // Ends the stream (last chunk, lingering close); `reason` goes to the access log.
+  void finishStream(const char* reason);
+  void drainStreamAt(int64_t deadline_ms, const char* reason);
   void endForDrain();
   void close(const char* reason);
   int64_t now() const;
@@ -92,11 +95,12 @@ class Http1Connection final : public worker::WorkerConnection,
   int64_t soft_since_ms_ = 0;  // when the queue went over soft_bytes (0 = under)
   bool chunked_ = true;        // HTTP/1.1 chunked; HTTP/1.0 close-delimited
   const config::Route* route_ = nullptr;
-  int64_t drain_at_ms_ = 0;  // 0 = not draining
-  std::string client_ip_;
-  std::shared_ptr<void> admission_;  // an admission still deciding (cancelled if dropped)
-  std::shared_ptr<void> slot_;       // per-user/per-IP cap slot, released with the connection
-  std::string response_headers_;     // extra headers from admission (CORS) for the 200
+  int64_t drain_at_ms_ = 0;                // 0 = not draining
+  const char* drain_reason_ = "draining";  // why the stream ends at drain_at_ms_
+  AccessRecord access_;                    // the access log line, written once when it ends
+  std::shared_ptr<void> admission_;        // an admission still deciding (cancelled if dropped)
+  std::shared_ptr<void> slot_;             // per-user/per-IP cap slot, released with the connection
+  std::string response_headers_;           // extra headers from admission (CORS) for the 200
 
   // Request head, only while kReadingHead.
   std::unique_ptr<Head> head_;

@@ -140,6 +140,10 @@ int Http2Connection::onBeginHeaders(nghttp2_session*, const nghttp2_frame* frame
   stream->request.client_ip = self->client_ip_;
   stream->request.tls = self->tls_ == 1;
   stream->request.http2 = true;
+  stream->access.client_ip = self->client_ip_;
+  stream->access.tls = self->tls_ == 1;
+  stream->access.http2 = true;
+  stream->access.start_ms = self->now();
   nghttp2_session_set_stream_user_data(self->session_, id, stream.get());
   self->streams_[id] = std::move(stream);
   return 0;
@@ -209,11 +213,12 @@ int Http2Connection::onFrameRecv(nghttp2_session* session, const nghttp2_frame* 
   }
 }
 
-int Http2Connection::onStreamClose(nghttp2_session* session, int32_t stream_id, uint32_t,
+int Http2Connection::onStreamClose(nghttp2_session* session, int32_t stream_id, uint32_t error_code,
                                    void* user) {
   auto* self = static_cast<Http2Connection*>(user);
   auto* s = static_cast<Http2Stream*>(nghttp2_session_get_stream_user_data(session, stream_id));
   if (s == nullptr) return 0;
+  self->logStream(*s, error_code == NGHTTP2_NO_ERROR ? "stream closed" : "stream reset");
   self->releaseStream(*s);
   self->streams_.erase(stream_id);  // deletes the stream
   return 0;
@@ -228,6 +233,8 @@ int Http2Connection::onError(nghttp2_session*, int, const char* msg, size_t len,
 // --- requests ---
 
 void Http2Connection::handleRequest(Http2Stream& s) {
+  s.access.method = s.request.method;
+  s.access.setTarget(s.request.target, *ctx_->config);
   if (s.head_too_large) {
     metrics().reject(Reject::kHeaderTooLarge);
     respondError(s, 431, "request header too large");
@@ -254,9 +261,13 @@ void Http2Connection::onAdmission(Http2Stream& s, Admission&& a) {
   }
   s.route = a.route;
   s.slot = std::move(a.slot);
+  s.access.user = a.user;
+  s.access.route = a.route->path;
+  s.access.channel = a.request.upstream_path;
   if (a.expires_at_unix != 0) {
     int64_t left_ms = (a.expires_at_unix - static_cast<int64_t>(time(nullptr))) * 1000;
     s.drain_at_ms = now() + (left_ms > 0 ? left_ms : 0);
+    s.drain_reason = "credential expired";
   }
   s.response_headers = std::move(a.headers);
   s.setState(Http2Stream::State::kAwaitingChannel);
@@ -287,6 +298,8 @@ void Http2Connection::onStreamSubscribed(Http2Stream& s, worker::SubscribeResult
   first += '\n';
   s.push(channel::EncodedEvent::make("", first));
   s.setState(Http2Stream::State::kStreaming);
+  s.access.status = 200;
+  s.access.events += result.events.size();
   s.counted = true;
   metrics().subscriptions.fetch_add(1, std::memory_order_relaxed);
   metrics().events_replayed.fetch_add(result.events.size(), std::memory_order_relaxed);
@@ -345,6 +358,8 @@ void Http2Connection::respond(Http2Stream& s, int status, std::string_view extra
 void Http2Connection::respondError(Http2Stream& s, int status, std::string_view body,
                                    std::string_view extra_headers) {
   if (s.state() == Http2Stream::State::kEnding) return;
+  s.access.status = status;
+  logStream(s, body.empty() ? statusText(status) : body);
   worker_.unsubscribe(&s);
   s.admission.reset();
   s.slot.reset();
@@ -372,6 +387,7 @@ void Http2Connection::push(Http2Stream& s, const channel::EncodedEventPtr& frame
 
 void Http2Connection::onStreamEvents(Http2Stream& s, const worker::EventBatch& events) {
   if (s.state() != Http2Stream::State::kStreaming) return;
+  s.access.events += events.size();
   for (const auto& ev : events) push(s, ev);
   s.last_send_ms = now();
   if (s.pendingBytes() > ctx_->config->limits.subscriber_buffer.hard_bytes) {
@@ -388,10 +404,11 @@ void Http2Connection::onStreamChannelFinal(Http2Stream& s, int status) {
   }
   if (s.state() != Http2Stream::State::kStreaming) return;
   LOG_INFO("h2", "origin answered " << status << ": ending stream " << s.id());
-  endStream(s);
+  endStream(s, "origin final status");
 }
 
-void Http2Connection::endStream(Http2Stream& s) {
+void Http2Connection::endStream(Http2Stream& s, const char* reason) {
+  logStream(s, reason);
   releaseStream(s);
   s.setState(Http2Stream::State::kEnding);
   s.setEof();
@@ -409,7 +426,12 @@ void Http2Connection::endForDrain(Http2Stream& s) {
   channel::appendRetry(static_cast<uint64_t>(base) + jitter, &frame);
   frame += '\n';
   push(s, channel::EncodedEvent::make("", frame));
-  endStream(s);
+  endStream(s, s.drain_reason);
+}
+
+void Http2Connection::logStream(Http2Stream& s, std::string_view reason) {
+  if (s.access.method.empty() && s.access.status == 0) return;  // no request head was read
+  writeAccessLine(&s.access, now(), reason);
 }
 
 // Frees what a stream holds in the gateway (subscription, cap slot, metrics); idempotent.
@@ -427,6 +449,7 @@ void Http2Connection::shedStream(Http2Stream& s) {
   metrics().slow_subscriber_disconnects.fetch_add(1, std::memory_order_relaxed);
   LOG_WARN("h2", "slow stream " << s.id() << " shed (" << s.pendingBytes()
                                 << " bytes pending over subscriber_buffer.hard_bytes)");
+  logStream(s, "slow subscriber");
   releaseStream(s);
   s.clearPending();
   s.setState(Http2Stream::State::kEnding);
@@ -530,7 +553,10 @@ void Http2Connection::goAway(uint32_t error_code, const char* why) {
   if (error_code != NGHTTP2_NO_ERROR) {
     // Not a graceful end: no stream goes on; the session ends once the GOAWAY is sent.
     LOG_DEBUG("h2", "GOAWAY to " << client_ip_ << ": " << why);
-    for (auto& [id, s] : streams_) releaseStream(*s);
+    for (auto& [id, s] : streams_) {
+      logStream(*s, why);
+      releaseStream(*s);
+    }
     nghttp2_session_terminate_session(session_, error_code);
   } else {
     int32_t last = nghttp2_session_get_last_proc_stream_id(session_);
@@ -585,7 +611,10 @@ void Http2Connection::drainAt(int64_t deadline_ms) {
   for (auto& [id, s] : streams_) {
     switch (s->state()) {
       case Http2Stream::State::kStreaming:
-        if (s->drain_at_ms == 0 || deadline_ms < s->drain_at_ms) s->drain_at_ms = deadline_ms;
+        if (s->drain_at_ms == 0 || deadline_ms < s->drain_at_ms) {
+          s->drain_at_ms = deadline_ms;
+          s->drain_reason = "draining";
+        }
         break;
       case Http2Stream::State::kReadingHead:
       case Http2Stream::State::kAdmitting:
@@ -613,7 +642,10 @@ void Http2Connection::onReload(const config::Config& config, int64_t deadline_ms
     }
     if (kept) continue;
     LOG_INFO("h2", "route " << s->route->path << " was removed: draining stream " << id);
-    if (s->drain_at_ms == 0 || deadline_ms < s->drain_at_ms) s->drain_at_ms = deadline_ms;
+    if (s->drain_at_ms == 0 || deadline_ms < s->drain_at_ms) {
+      s->drain_at_ms = deadline_ms;
+      s->drain_reason = "route removed";
+    }
   }
 }
 
@@ -621,7 +653,10 @@ void Http2Connection::close(const char* reason) {
   if (state_ == State::kClosed) return;
   LOG_DEBUG("h2", "connection closed: " << reason);
   state_ = State::kClosed;
-  for (auto& [id, s] : streams_) releaseStream(*s);
+  for (auto& [id, s] : streams_) {
+    logStream(*s, reason);
+    releaseStream(*s);
+  }
   metrics().downstream_connections[1][tls_].fetch_sub(1, std::memory_order_relaxed);
   worker_.removeConnection(this);
   ctx_->shared->connections.fetch_sub(1, std::memory_order_relaxed);

@@ -75,7 +75,10 @@ class Http2Connection final : public worker::WorkerConnection, public net::Trans
   void respondError(Http2Stream& s, int status, std::string_view body,
                     std::string_view extra_headers = {});
   void push(Http2Stream& s, const channel::EncodedEventPtr& frame);
-  void endStream(Http2Stream& s);
+  // END_STREAM after the pending bytes; `reason` goes to the access log.
+  void endStream(Http2Stream& s, const char* reason);
+  // Writes the stream's access log line unless it is written or no request head was read.
+  void logStream(Http2Stream& s, std::string_view reason);
   void endForDrain(Http2Stream& s);
   void shedStream(Http2Stream& s);
   void releaseStream(Http2Stream& s);

@@ -21,6 +21,7 @@ void Http2Stream::push(const channel::EncodedEventPtr& frame) {
   if (n == 0) return;
   pending_.push_back(Pending{frame, 0});
   pending_bytes_ += n;
+  access.bytes += n;
 }
 
 void Http2Stream::clearPending() {

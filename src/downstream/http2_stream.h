@@ -15,6 +15,7 @@
 #include <string>
 
 #include "channel/encoded_event.h"
+#include "downstream/access_log.h"
 #include "downstream/stream_request.h"
 #include "worker/subscription.h"
 
@@ -69,7 +70,10 @@ class Http2Stream final : public worker::Subscription {
   std::string response_headers;  // "Name: value\r\n" lines from admission
   bool counted = false;          // counted in ssegate_subscriptions
   int64_t last_send_ms = 0;
-  int64_t drain_at_ms = 0;  // 0 = not draining
+  int64_t drain_at_ms = 0;                // 0 = not draining
+  const char* drain_reason = "draining";  // why the stream ends at drain_at_ms
+  // The access log line, written once when the stream ends; push() counts its bytes.
+  AccessRecord access;
 
  private:
   struct Pending {

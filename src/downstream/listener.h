@@ -32,6 +32,9 @@ class Listener {
   void close();
   // A reloaded configuration: new connections use `ctx`; existing ones keep theirs.
   void setContext(std::shared_ptr<const DownstreamContext> ctx) { ctx_ = std::move(ctx); }
+  // A reloaded listener (protocols, TLS certificate): new connections use `spec`; existing ones
+  // keep the spec (and TLS context) they were accepted with, which they hold a reference to.
+  void setSpec(std::shared_ptr<const ListenerSpec> spec) { spec_ = std::move(spec); }
 
  private:
   ~Listener() = default;
