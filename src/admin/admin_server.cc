@@ -94,8 +94,7 @@ void AdminServer::handle(AdminConnection* conn, const std::string& method,
     conn->respond(200, "text/html; charset=utf-8", std::string(dashboardHtml()));
   } else if (path == "/dashboard/events") {
     conn->startStream();
-    if (last_snapshot_.empty()) last_snapshot_ = dashboardSnapshot();
-    conn->send("data: " + last_snapshot_ + "\n\n");
+    if (!last_snapshot_.empty()) conn->send("data: " + last_snapshot_ + "\n\n");
   } else {
     conn->respond(404, "text/plain", "not found\n");
   }
@@ -120,9 +119,8 @@ void AdminServer::onTick(uv_timer_t* t) {
 }
 
 void AdminServer::tick() {
-  bool any = false;
-  for (auto& [id, c] : conns_) any = any || c->streaming();
-  if (!any) return;
+  // Runs every second whether or not a dashboard is open, so every frame is a true per-second
+  // rate over a known interval and a new viewer gets a snapshot at most one second old.
   worker::Hub* hub = hub_;
   Mailbox* mailbox = mailbox_;
   AdminServer* self = this;
@@ -156,11 +154,23 @@ std::string AdminServer::dashboardSnapshot() {
   j["subscriptions"] = rd(m.subscriptions);
   j["channels"] = rd(m.channels);
   j["events_delivered"] = delivered;
-  j["deliveries_per_s"] = delivered - last_delivered_;
-  j["bytes_per_s"] = bytes - last_bytes_;
-  j["events_in_per_s"] = received - last_received_;
-  j["latency_p50"] = m.delivery_latency.quantile(0.5);
-  j["latency_p99"] = m.delivery_latency.quantile(0.99);
+  uint64_t now = uv_now(loop_);
+  double seconds = last_tick_ms_ == 0 ? 1.0 : static_cast<double>(now - last_tick_ms_) / 1000.0;
+  if (seconds <= 0) seconds = 1.0;
+  auto rate = [seconds](uint64_t now_v, uint64_t then_v) {
+    return static_cast<uint64_t>(static_cast<double>(now_v - then_v) / seconds + 0.5);
+  };
+  j["deliveries_per_s"] = rate(delivered, last_delivered_);
+  j["bytes_per_s"] = rate(bytes, last_bytes_);
+  j["events_in_per_s"] = rate(received, last_received_);
+  // Latency over the last interval, not since start-up.
+  LatencyHistogram::Counts counts = m.delivery_latency.counts();
+  LatencyHistogram::Counts window{};
+  for (size_t i = 0; i < counts.size(); ++i) window[i] = counts[i] - last_latency_[i];
+  last_latency_ = counts;
+  j["latency_p50"] = LatencyHistogram::quantileOf(window, 0.5);
+  j["latency_p99"] = LatencyHistogram::quantileOf(window, 0.99);
+  last_tick_ms_ = now;
   nlohmann::json rejected = nlohmann::json::object();
   for (size_t i = 0; i < m.rejected.size(); ++i) {
     rejected[rejectName(static_cast<Reject>(i))] = rd(m.rejected[i]);

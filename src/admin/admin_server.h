@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "base/mailbox.h"
+#include "base/metrics.h"
 #include "worker/hub.h"
 #include "worker/shared_state.h"
 
@@ -63,6 +64,8 @@ class AdminServer {
   uint64_t last_delivered_ = 0;
   uint64_t last_bytes_ = 0;
   uint64_t last_received_ = 0;
+  uint64_t last_tick_ms_ = 0;
+  LatencyHistogram::Counts last_latency_{};
 };
 
 }  // namespace ssegate::admin

@@ -4,7 +4,7 @@ namespace ssegate::admin {
 
 std::string_view dashboardHtml() {
   static constexpr std::string_view kHtml = R"HTML(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ssegate</title>
+<html lang="en"><head><meta charset="utf-8"><title>ssegate</title><link rel="icon" href="data:,">
 <style>
 body{font:14px system-ui,sans-serif;margin:24px;background:#fafafa;color:#222}
 h1{font-size:20px;margin:0 0 16px}

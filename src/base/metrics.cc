@@ -66,13 +66,20 @@ void LatencyHistogram::observeMicros(int64_t us) {
   sum_us_.fetch_add(static_cast<uint64_t>(us), std::memory_order_relaxed);
 }
 
-double LatencyHistogram::quantile(double q) const {
-  uint64_t total = count_.load(std::memory_order_relaxed);
+LatencyHistogram::Counts LatencyHistogram::counts() const {
+  Counts c{};
+  for (size_t i = 0; i < buckets_.size(); ++i) c[i] = buckets_[i].load(std::memory_order_relaxed);
+  return c;
+}
+
+double LatencyHistogram::quantileOf(const Counts& counts, double q) {
+  uint64_t total = 0;
+  for (uint64_t n : counts) total += n;
   if (total == 0) return 0;
   uint64_t want = static_cast<uint64_t>(q * static_cast<double>(total));
   uint64_t seen = 0;
-  for (size_t i = 0; i < buckets_.size(); ++i) {
-    seen += buckets_[i].load(std::memory_order_relaxed);
+  for (size_t i = 0; i < counts.size(); ++i) {
+    seen += counts[i];
     if (seen > want) return i < kBounds.size() ? kBounds[i] : kBounds.back() * 2;
   }
   return kBounds.back() * 2;

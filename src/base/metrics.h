@@ -44,8 +44,12 @@ class LatencyHistogram {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0};
   void observeMicros(int64_t us);
   void render(const std::string& name, std::string* out) const;
+  using Counts = std::array<uint64_t, kBounds.size() + 1>;
   // Approximate quantile (upper bound of the bucket holding it), in seconds; 0 if empty.
-  double quantile(double q) const;
+  double quantile(double q) const { return quantileOf(counts(), q); }
+  Counts counts() const;
+  // The same over bucket counts, e.g. the difference of two counts() taken a second apart.
+  static double quantileOf(const Counts& counts, double q);
 
  private:
   std::array<std::atomic<uint64_t>, kBounds.size() + 1> buckets_{};
