@@ -19,6 +19,7 @@ class Http1Codec : public StreamCodec {
   std::string request() override;
   Result feed(const char* data, size_t size) override;
   Result finish() override;
+  const std::string& path() const { return path_; }
 
  private:
   static int onHeadersComplete(llhttp_t* parser);

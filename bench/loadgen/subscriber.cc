@@ -29,11 +29,11 @@ int64_t receiveTimeUs(msghdr* message) {
 
 Subscriber::Subscriber(LoadGenerator* generator, uint64_t index, uint64_t channel, std::string path)
     : generator_(generator),
-      index_(index),
-      channel_(channel),
       codec_(this, generator->options().host_header, std::move(path),
              &generator->options().head_extra),
-      sse_(this) {}
+      sse_(this),
+      index_(index),
+      channel_(channel) {}
 
 void Subscriber::connect(const sockaddr_in* source) {
   ++attempts;

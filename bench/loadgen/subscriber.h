@@ -9,6 +9,10 @@
 // reads use recvmsg() to get the kernel's receive timestamp (SO_TIMESTAMPNS): the moment the
 // bytes reached this subscriber's socket, independent of when this busy process reads them.
 // The fd is closed in the poll handle's close callback; both are renewed per connection attempt.
+//
+// Seam: connect() and close() are virtual so that MuxSubscriber (mux_subscriber.h) can carry the
+// same subscription over a shared TLS and/or HTTP/2 connection; the bookkeeping, the HTTP/1.1
+// codec and the SSE parser below are reused as they are.
 #pragma once
 
 #include <uv.h>
@@ -32,11 +36,12 @@ class Subscriber : public CodecListener, public SseListener {
   Subscriber(LoadGenerator* generator, uint64_t index, uint64_t channel, std::string path);
   Subscriber(const Subscriber&) = delete;
   Subscriber& operator=(const Subscriber&) = delete;
+  ~Subscriber() override = default;
 
   // REQUIRES: state() == kIdle. `source` (may be null) is bound before connecting.
-  void connect(const sockaddr_in* source);
+  virtual void connect(const sockaddr_in* source);
   // Closes without reporting anything (end of the run). Idempotent.
-  void close();
+  virtual void close();
 
   State state() const { return state_; }
   uint64_t index() const { return index_; }
@@ -48,33 +53,38 @@ class Subscriber : public CodecListener, public SseListener {
   bool eligible = false;  // streaming when the measurement window opened
   int attempts = 0;
 
- private:
-  static void onPoll(uv_poll_t* handle, int status, int events);
-  static void onClose(uv_handle_t* handle);
-
+  // The response head and body of this subscription (also used by MuxConnection).
   bool onResponseHead(int status) override;
   void onBody(const char* data, size_t size) override;
-  void onEvent(std::string_view id, std::string_view data) override;
 
-  void handleConnected();
-  void handleWritable();
-  void handleReadable();
+ protected:
   // Reports the failure, closes, and reconnects later if the generator says so.
   void fail(Failure failure, int detail);
   // The stream ended after its 200 head.
   void end(const char* why);
 
   LoadGenerator* generator_;
-  uint64_t index_;
-  uint64_t channel_;
   State state_ = State::kIdle;
   bool retry_after_close_ = false;
+  Http1Codec codec_;
+  SseParser sse_;
+
+ private:
+  static void onPoll(uv_poll_t* handle, int status, int events);
+  static void onClose(uv_handle_t* handle);
+
+  void onEvent(std::string_view id, std::string_view data) override;
+
+  void handleConnected();
+  void handleWritable();
+  void handleReadable();
+
+  uint64_t index_;
+  uint64_t channel_;
   int fd_ = -1;
   uv_poll_t poll_;
   std::string request_;
   size_t request_sent_ = 0;
-  Http1Codec codec_;
-  SseParser sse_;
 };
 
 }  // namespace loadgen
