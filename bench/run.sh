@@ -323,8 +323,9 @@ $([ "$noisy" = true ] && printf '\n**Warning:** other processes used %s CPU-s du
 Latency is the kernel receive timestamp of the bytes on the subscriber's socket (SO_TIMESTAMPNS,
 CLOCK_REALTIME) minus the event's intended send time (\`ts_us\`, open-loop schedule in the demo
 origin, so origin timer lateness of ~1-2 ms is included). The second row adds the time until the
-load generator, which shares the CPUs with the gateway, got round to reading the socket. The idle phase connects the subscribers to the same channel and holds them without
-parsing; RSS is VmRSS from /proc after the channel was opened once (baseline) and after all
+load generator, which shares the CPUs with the gateway, got round to reading the socket.
+
+The idle phase connects the subscribers to the same channel and holds them without parsing; RSS is VmRSS from /proc after the channel was opened once (baseline) and after all
 subscribers were connected.
 MD
   log "results: bench/results/core.json, bench/RESULTS.md"
