@@ -8,10 +8,9 @@ namespace loadgen {
 namespace {
 
 nghttp2_nv header(const std::string& name, const std::string& value) {
-  return nghttp2_nv{
-      reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-      reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-      NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
+  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                    value.size(), NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
 }
 
 }  // namespace
@@ -107,9 +106,9 @@ bool Http2Codec::done() const {
   return nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0;
 }
 
-int Http2Codec::onHeader(nghttp2_session*, const nghttp2_frame* frame,
-                         const uint8_t* name, size_t namelen, const uint8_t* value,
-                         size_t valuelen, uint8_t, void* user_data) {
+int Http2Codec::onHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                         size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
+                         void* user_data) {
   if (frame->hd.type != NGHTTP2_HEADERS) return 0;
   StreamState* state = static_cast<Http2Codec*>(user_data)->find(frame->hd.stream_id);
   if (state == nullptr || state->head_done) return 0;
@@ -120,8 +119,7 @@ int Http2Codec::onHeader(nghttp2_session*, const nghttp2_frame* frame,
   return 0;
 }
 
-int Http2Codec::onFrameRecv(nghttp2_session* session, const nghttp2_frame* frame,
-                            void* user_data) {
+int Http2Codec::onFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_RESPONSE) return 0;
   StreamState* state = static_cast<Http2Codec*>(user_data)->find(frame->hd.stream_id);
   if (state == nullptr || state->listener == nullptr || state->head_done) return 0;

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <string>
 
+#include "subscriber_factory.h"
+
 namespace loadgen {
 namespace {
 
@@ -47,10 +49,10 @@ LoadGenerator::LoadGenerator(const Options& options, int process_index)
     signal->data = this;
   }
   uint64_t processes = static_cast<uint64_t>(options_.processes);
+  SubscriberFactory factory(this);  // plain HTTP/1.1, or TLS / HTTP/2 (mux_connection.h)
   for (uint64_t i = static_cast<uint64_t>(process_index); i < options_.subscribers;
        i += processes) {
-    subscribers_.push_back(
-        std::make_unique<Subscriber>(this, i, i % options_.channels, renderPath(options_, i)));
+    subscribers_.push_back(factory.make(i, i % options_.channels, renderPath(options_, i)));
   }
   windows_.resize(std::min(options_.channels, options_.subscribers));
   stats_.subscribers = subscribers_.size();

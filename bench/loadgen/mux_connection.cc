@@ -288,11 +288,8 @@ void MuxConnection::flush() {
     sent += static_cast<size_t>(n);
   }
   out_.erase(0, sent);
-  bool want_write = !out_.empty();
-  if (want_write != want_write_ || state_ != State::kOpen) {
-    want_write_ = want_write;
-  }
-  uv_poll_start(&poll_, UV_READABLE | (want_write ? UV_WRITABLE : 0), &MuxConnection::onPoll);
+  // Cheap when the events do not change (libuv compares before touching epoll).
+  uv_poll_start(&poll_, UV_READABLE | (out_.empty() ? 0 : UV_WRITABLE), &MuxConnection::onPoll);
 }
 
 void MuxConnection::lose(const char* why, int detail) {
@@ -318,7 +315,6 @@ void MuxConnection::onClose(uv_handle_t* handle) {
   self->h2_.reset();
   self->tls_.reset();
   self->out_.clear();
-  self->want_write_ = false;
   self->state_ = State::kIdle;
   if (!self->streams_.empty()) self->startConnect();  // streams opened again while closing
 }

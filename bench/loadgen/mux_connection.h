@@ -72,7 +72,6 @@ class MuxConnection : public Http2Codec::Observer {
   State state_ = State::kIdle;
   int fd_ = -1;
   uv_poll_t poll_;
-  bool want_write_ = false;
   sockaddr_in source_{};
   bool has_source_ = false;
   std::vector<MuxSubscriber*> streams_;  // opened and not cancelled (pending or submitted)

@@ -30,6 +30,12 @@ constexpr char kUsage[] =
     "  -H 'Name: value'   extra request header (repeatable)\n"
     "  --progress S       progress line to stderr every S seconds, 0 = none (default 5)\n"
     "  --quiet            no progress or failure lines\n"
+    "HTTP/2 and TLS:\n"
+    "  --url https://...  TLS (ALPN http/1.1, or h2 with --h2); certificates are not verified\n"
+    "  --insecure         accepted for clarity: no verification is the only TLS mode\n"
+    "  --h2               HTTP/2: h2c with prior knowledge for http://, ALPN h2 for https://\n"
+    "  --streams-per-conn S  HTTP/2 streams per connection (default 100)\n"
+    "  --h2-window BYTES  HTTP/2 stream and connection receive window (default 1073741824)\n"
     "prints one JSON object with the merged results to stdout\n";
 
 bool parseDouble(const char* text, double min, double max, double* out) {
@@ -50,14 +56,21 @@ bool parseUint(const char* text, uint64_t min, uint64_t max, uint64_t* out) {
 
 bool parseUrl(std::string_view url, Options* out) {
   constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) return false;
-  url.remove_prefix(kScheme.size());
+  constexpr std::string_view kTlsScheme = "https://";
+  out->tls = url.substr(0, kTlsScheme.size()) == kTlsScheme;
+  if (out->tls) {
+    url.remove_prefix(kTlsScheme.size());
+  } else if (url.substr(0, kScheme.size()) == kScheme) {
+    url.remove_prefix(kScheme.size());
+  } else {
+    return false;
+  }
   size_t slash = url.find('/');
   std::string_view authority = url.substr(0, slash);
   out->path_template = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
   out->host_header = std::string(authority);
   std::string host(authority);
-  uint64_t port = 80;
+  uint64_t port = out->tls ? 443 : 80;
   size_t colon = authority.rfind(':');
   if (colon != std::string_view::npos) {
     host = std::string(authority.substr(0, colon));
@@ -120,6 +133,11 @@ bool parseOptions(int argc, char** argv, Options* out, int* exit_code) {
       (flag == "--idle" ? out->idle : out->quiet) = true;
       continue;
     }
+    // HTTP/2 and TLS flags without a value.
+    if (flag == "--h2" || flag == "--insecure") {
+      if (flag == "--h2") out->h2 = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "ssegate-loadgen: %s needs a value\n%s", argv[i], kUsage);
       return false;
@@ -159,6 +177,11 @@ bool parseOptions(int argc, char** argv, Options* out, int* exit_code) {
       ok = header.find(':') != std::string_view::npos &&
            header.find_first_of("\r\n") == std::string_view::npos;
       out->head_extra += std::string(header) + "\r\n";
+    } else if (flag == "--streams-per-conn") {  // HTTP/2 and TLS
+      ok = parseUint(value, 1, 1u << 20, &out->streams_per_conn);
+    } else if (flag == "--h2-window") {
+      ok = parseUint(value, 65535, 0x7fffffff, &number);
+      out->h2_window = static_cast<int32_t>(number);
     } else {
       std::fprintf(stderr, "ssegate-loadgen: unknown flag %s\n%s", argv[i - 1], kUsage);
       return false;

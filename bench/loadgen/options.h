@@ -29,6 +29,12 @@ struct Options {
   std::vector<sockaddr_in> sources;  // source addresses, used round-robin; empty = kernel's choice
   std::string head_extra;            // extra request header lines, each ending in "\r\n"
   int64_t epoch_us = 0;              // CLOCK_REALTIME start shared by all processes (set by main)
+
+  // TLS and HTTP/2 (mux_connection.h). https:// URLs use TLS without certificate verification.
+  bool tls = false;                 // https:// (ALPN h2 with --h2, else http/1.1)
+  bool h2 = false;                  // --h2: HTTP/2 (h2c with prior knowledge for http://)
+  uint64_t streams_per_conn = 100;  // --streams-per-conn: HTTP/2 streams per connection
+  int32_t h2_window = 1 << 30;      // --h2-window: stream and connection receive window
 };
 
 // Parses argv into *out. On --help or an error prints usage (and the error) to stderr and returns
