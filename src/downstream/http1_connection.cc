@@ -6,7 +6,7 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
-#include "channel/sse_encoder.h"
+#include "channel/stream_frames.h"
 #include "downstream/http_util.h"
 #include "net/address.h"
 
@@ -14,16 +14,6 @@ namespace ssegate::downstream {
 
 namespace {
 constexpr int64_t kLingeringCloseMs = 2000;
-
-// A ":" comment, encoded once per process and shared by every keepalive.
-const channel::EncodedEventPtr& keepaliveFrame() {
-  static const channel::EncodedEventPtr frame = [] {
-    std::string s;
-    channel::appendKeepalive(&s);
-    return channel::EncodedEvent::make("", s);
-  }();
-  return frame;
-}
 
 const channel::EncodedEventPtr& endOfStreamFrame() {
   static const channel::EncodedEventPtr frame = channel::EncodedEvent::make("", "");
@@ -250,20 +240,12 @@ void Http1Connection::onSubscribeResult(worker::SubscribeResult&& result) {
   head += response_headers_;
   response_headers_.clear();
   head += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
-  std::string first;
-  channel::appendRetry(static_cast<uint64_t>(route_->retry.count()), &first);
-  channel::appendComment("ssegate stream open", &first);
-  first += '\n';
-  if (chunked_) {
-    auto frame = channel::EncodedEvent::make("", first);
-    head.append(frame->chunked());
-  } else {
-    head += first;
-  }
+  auto opening = channel::openingFrame(route_->retry.count());
+  head += chunked_ ? opening->chunked() : opening->payload();
   transport_->appendCopy(head);
   state_ = State::kStreaming;
   access_.status = 200;
-  access_.bytes += first.size();
+  access_.bytes += opening->payload().size();
   access_.events += result.events.size();
   metrics().subscriptions.fetch_add(1, std::memory_order_relaxed);
   metrics().events_replayed.fetch_add(result.events.size(), std::memory_order_relaxed);
@@ -370,7 +352,7 @@ void Http1Connection::onSweep(int64_t now_ms) {
       }
       // Sent so that the comment goes out no later than keepalive_interval after the last bytes.
       if (now_ms - last_send_ms_ + ctx_->sweep_interval_ms > route_->keepalive_interval.count()) {
-        append(keepaliveFrame());
+        append(channel::keepaliveFrame());
         last_send_ms_ = now_ms;
         worker_.markDirty(this);
       }
@@ -417,13 +399,7 @@ void Http1Connection::drainStreamAt(int64_t deadline_ms, const char* reason) {
 }
 
 void Http1Connection::endForDrain() {
-  // A jittered retry: spreads the reconnects of everyone drained in the same instant.
-  int64_t base = route_->retry.count();
-  uint64_t jitter = uv_hrtime() % static_cast<uint64_t>(base + 1);
-  std::string frame;
-  channel::appendRetry(static_cast<uint64_t>(base) + jitter, &frame);
-  frame += '\n';
-  append(channel::EncodedEvent::make("", frame));
+  append(channel::drainFrame(route_->retry.count(), uv_hrtime()));
   finishStream(drain_reason_);
 }
 

@@ -8,7 +8,7 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
-#include "channel/sse_encoder.h"
+#include "channel/stream_frames.h"
 #include "downstream/http_util.h"
 
 namespace ssegate::downstream {
@@ -19,15 +19,6 @@ constexpr size_t kFrameHeader = 9;  // kFrameHeader (internal to nghttp2)
 // PING, SETTINGS, WINDOW_UPDATE, PRIORITY and empty DATA/HEADERS-less frames per sweep interval
 // beyond which a client is flooding (legitimate clients send a handful).
 constexpr uint32_t kMaxControlFramesPerSweep = 1000;
-
-const channel::EncodedEventPtr& keepaliveFrame() {
-  static const channel::EncodedEventPtr frame = [] {
-    std::string s;
-    channel::appendKeepalive(&s);
-    return channel::EncodedEvent::make("", s);
-  }();
-  return frame;
-}
 
 nghttp2_nv nv(std::string_view name, std::string_view value) {
   return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
@@ -292,11 +283,7 @@ void Http2Connection::onStreamSubscribed(Http2Stream& s, worker::SubscribeResult
   extra += s.response_headers;
   s.response_headers.clear();
   s.response_headers.shrink_to_fit();
-  std::string first;
-  channel::appendRetry(static_cast<uint64_t>(s.route->retry.count()), &first);
-  channel::appendComment("ssegate stream open", &first);
-  first += '\n';
-  s.push(channel::EncodedEvent::make("", first));
+  s.push(channel::openingFrame(s.route->retry.count()));
   s.setState(Http2Stream::State::kStreaming);
   s.access.status = 200;
   s.access.events += result.events.size();
@@ -420,12 +407,7 @@ void Http2Connection::endStream(Http2Stream& s, const char* reason) {
 }
 
 void Http2Connection::endForDrain(Http2Stream& s) {
-  int64_t base = s.route->retry.count();
-  uint64_t jitter = uv_hrtime() % static_cast<uint64_t>(base + 1);
-  std::string frame;
-  channel::appendRetry(static_cast<uint64_t>(base) + jitter, &frame);
-  frame += '\n';
-  push(s, channel::EncodedEvent::make("", frame));
+  push(s, channel::drainFrame(s.route->retry.count(), uv_hrtime()));
   endStream(s, s.drain_reason);
 }
 
@@ -591,7 +573,7 @@ void Http2Connection::onSweep(int64_t now_ms) {
       continue;
     }
     if (now_ms - s.last_send_ms + ctx_->sweep_interval_ms > s.route->keepalive_interval.count()) {
-      push(s, keepaliveFrame());
+      push(s, channel::keepaliveFrame());
       s.last_send_ms = now_ms;
       dirty = true;
     }
