@@ -7,6 +7,8 @@
 #          Writes bench/results/core.json and bench/RESULTS.md.
 #   selftest  the load generator straight against the demo origin (no gateway): 1,000
 #          subscribers on 10 channels must receive every event. Exit status 0 when they do.
+#   peers  ssegate side by side with nginx+Nchan, Pushpin and nginx proxy_pass (bench/peers.sh)
+#   callgrind  instructions per delivery on the hot path (bench/callgrind.sh)
 #
 # Environment (defaults in brackets): BUILD [build], SKIP_BUILD [0], SUBSCRIBERS [10000],
 # RATE [10] events/s, SIZE [256] bytes, WARMUP [5] s, DURATION [30] s, HOLD [10] s (idle phase),
@@ -353,5 +355,9 @@ scenario_selftest() {
 case "${1:-core}" in
   core) scenario_core ;;
   selftest) scenario_selftest ;;
-  *) die "unknown scenario '$1' (known: core, selftest)" ;;
+  # Peer comparison and callgrind: separate scripts (bench/peers.sh, bench/callgrind.sh), run as
+  # they are; they share only BUILD/SKIP_BUILD/LOADGEN_NICE/QUIET_WAIT with the scenarios above.
+  peers) trap - EXIT; rm -rf "$WORK"; exec "$ROOT/bench/peers.sh" "${@:2}" ;;
+  callgrind) trap - EXIT; rm -rf "$WORK"; exec "$ROOT/bench/callgrind.sh" "${@:2}" ;;
+  *) die "unknown scenario '$1' (known: core, selftest, peers, callgrind)" ;;
 esac
