@@ -72,7 +72,9 @@ bool Http2Connection::createSession() {
   nghttp2_option_set_max_settings(opt, 32);
   nghttp2_option_set_max_outbound_ack(opt, 1000);
   nghttp2_option_set_max_send_header_block_length(opt, 16 * 1024);
-  nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
+  // Response headers repeat little across the streams of one connection; a small dynamic table
+  // keeps idle connections small.
+  nghttp2_option_set_max_deflate_dynamic_table_size(opt, 512);
   nghttp2_option_set_no_closed_streams(opt, 1);
   int rv = nghttp2_session_server_new2(&session_, callbacks(), this, opt);
   nghttp2_option_del(opt);
@@ -510,6 +512,9 @@ void Http2Connection::flush() {
   }
   const config::SubscriberBuffer& lim = ctx_->config->limits.subscriber_buffer;
   size_t queued = transport_->queuedBytes();
+  // An idle connection keeps no frame-header arena: the write queue held the only other
+  // references, and everything it held is written.
+  if (queued == 0) arena_.reset();
   if (queued > lim.hard_bytes) {
     shed("over subscriber_buffer.hard_bytes");
     return;
