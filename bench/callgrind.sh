@@ -102,6 +102,7 @@ for line in open(ann):
     ir = int(m.group(1).replace(",", ""))
     fn = m.group(3).strip()
     fn = re.sub(r"^(/[^:]*/)?([^/:]+):", r"\2: ", fn)
+    fn = re.sub(r" \[[^\]]*\]$", "", fn)  # the object file
     rows.append((ir, fn))
 rows = rows[:15]
 out = [mark, "", "## callgrind: instructions per delivery (hot path)", "",

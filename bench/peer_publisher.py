@@ -104,6 +104,9 @@ class HttpConn:
         except (ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError) as e:
             print("peer_publisher: publish connection: %r" % e, file=sys.stderr)
 
+    def closed(self):
+        return self.reader_task is None or self.reader_task.done() or self.writer.is_closing()
+
     def send(self, requests):
         self.pending += len(requests)
         self.writer.write(b"".join(requests))
@@ -124,7 +127,7 @@ class Publisher:
             self.channels = [args.channel]
         self.history = {c: collections.deque(maxlen=args.history) for c in self.channels}
         self.stats = collections.Counter(published=0, publish_errors=0, backend_requests=0,
-                                         replayed=0)
+                                         replayed=0, reconnects=0)
         self.lag_max = 0.0
         host, port = args.publish.rsplit(":", 1)
         self.pub_host, self.pub_port = host, int(port)
@@ -134,6 +137,7 @@ class Publisher:
     async def run(self):
         n = self.args.conns if self.args.target == "nchan" else 0
         self.tasks = set()
+        self.reopening = {}
         for _ in range(n):
             conn = HttpConn(self.pub_host, self.pub_port, self.stats)
             await conn.open()
@@ -183,9 +187,16 @@ class Publisher:
                     body = sched.data(channel, seq).encode()
                     reqs.append(post(self.args.publish, "/pub/" + channel, body,
                                      "text/plain"))
-            for conn, reqs in zip(self.conns, batches):
-                if reqs:
-                    conn.send(reqs)
+            for k, (conn, reqs) in enumerate(zip(self.conns, batches)):
+                if not reqs:
+                    continue
+                if conn.closed():  # the server ended the keep-alive connection: a new one
+                    self.stats["reconnects"] += 1
+                    task = asyncio.ensure_future(self.reopen(k, reqs))
+                    self.tasks.add(task)
+                    task.add_done_callback(self.tasks.discard)
+                    continue
+                conn.send(reqs)
         else:
             items = []
             for channel in self.channels:
@@ -204,6 +215,21 @@ class Publisher:
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
         self.stats["published"] += len(seqs) * len(self.channels)
+
+    async def reopen(self, k, reqs):
+        if self.reopening.get(k):
+            self.reopening[k].extend(reqs)
+            return
+        self.reopening[k] = list(reqs)
+        conn = HttpConn(self.pub_host, self.pub_port, self.stats)
+        try:
+            await conn.open()
+        except OSError as e:
+            self.stats["publish_errors"] += len(self.reopening.pop(k))
+            print("peer_publisher: reconnect: %r" % e, file=sys.stderr)
+            return
+        self.conns[k] = conn
+        conn.send(self.reopening.pop(k))
 
     async def post_once(self, req):
         conn = HttpConn(self.pub_host, self.pub_port, self.stats)

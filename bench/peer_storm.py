@@ -18,6 +18,7 @@ import json
 import random
 import re
 import selectors
+import signal
 import socket
 import sys
 import time
@@ -293,11 +294,17 @@ class Client:
     def run_slow(self):
         ok = self.ramp_up(time.monotonic() + self.args.timeout)
         connected = sum(1 for s in self.subs if s.state == "streaming")
+        result = dict(mode="slow", subscribers=self.args.n, connected=connected,
+                      all_connected=ok, statuses=self.statuses, **self.stats)
+
+        def on_term(*_):  # the runner may stop the hold early: report what was connected
+            print(json.dumps(result), flush=True)
+            sys.exit(0)
+        signal.signal(signal.SIGTERM, on_term)
         end = time.monotonic() + self.args.hold
         while time.monotonic() < end:
             time.sleep(0.2)
-        return dict(mode="slow", subscribers=self.args.n, connected=connected, all_connected=ok,
-                    statuses=self.statuses, **self.stats)
+        return result
 
     def run_storm(self):
         t_start = time.monotonic()
