@@ -1,5 +1,7 @@
 #include "channel/sse_encoder.h"
 
+#include "channel/line_end.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -37,7 +39,7 @@ void appendEvent(const SseEvent& event, std::string* out) {
   }
   size_t pos = 0;
   for (;;) {
-    const size_t end = data.find_first_of(kLineEndChars, pos);
+    const size_t end = findLineEnd(data, pos);
     if (end == std::string_view::npos) {
       appendField("data", data.substr(pos), out);
       break;

@@ -1,5 +1,7 @@
 #include "channel/sse_parser.h"
 
+#include "channel/line_end.h"
+
 #include <limits>
 #include <utility>
 
@@ -7,7 +9,6 @@ namespace ssegate::channel {
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
-constexpr std::string_view kLineEndChars = "\r\n";
 // A line buffer that grew past this (one long line) is released rather than kept per channel.
 constexpr size_t kMaxRetainedLineCapacity = 4096;
 
@@ -67,7 +68,7 @@ void SseParser::consume(std::string_view bytes, Handler& handler) {
     if (bytes.front() == '\n') pos = 1;
   }
   while (pos < bytes.size()) {
-    size_t end = bytes.find_first_of(kLineEndChars, pos);
+    size_t end = findLineEnd(bytes, pos);
     if (end == std::string_view::npos) {
       appendPartialLine(bytes.substr(pos), handler);
       return;
