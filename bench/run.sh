@@ -13,7 +13,7 @@
 # Environment (defaults in brackets): BUILD [build], SKIP_BUILD [0], SUBSCRIBERS [10000],
 # RATE [10] events/s, SIZE [256] bytes, WARMUP [5] s, DURATION [30] s, HOLD [10] s (idle phase),
 # RAMP [2000] connections/s, PROCS [2] load generator processes, ORIGIN_PORT [18000],
-# GATEWAY_PORT [18080], ADMIN_PORT [18901] (the next free port is taken if one is busy), QUIET_WAIT [120] s, LOADGEN_NICE [0] (nice value of
+# GATEWAY_PORT [18080], ADMIN_PORT [18901] (the next free port is taken if one is busy), QUIET_WAIT [120] s, LOADGEN_NICE [10] (nice value of
 # the load generator: >0 lets the gateway win CPU contention against its own measuring client).
 # Starts its own origin, gateway and load generators and stops only those (by PID).
 set -euo pipefail
@@ -33,7 +33,7 @@ PROCS=${PROCS:-2}
 ORIGIN_PORT=${ORIGIN_PORT:-18000}
 GATEWAY_PORT=${GATEWAY_PORT:-18080}
 ADMIN_PORT=${ADMIN_PORT:-18901}
-LOADGEN_NICE=${LOADGEN_NICE:-0}
+LOADGEN_NICE=${LOADGEN_NICE:-10}
 CHANNEL=bench
 
 PIDS=()
