@@ -117,7 +117,8 @@ TEST_F(GatewayTest, H1_AccessLogOneLinePerStream) {
 }
 
 TEST_F(GatewayTest, H2c_AccessLogOneLinePerStream) {
-  if (::access(kCurl, X_OK) != 0) GTEST_SKIP() << "curl not installed";
+  if (::access(kCurl, X_OK) != 0)
+    GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
   GatewayConfig config = defaultConfig();
   config.protocols = "[http1, h2c]";
   ASSERT_NO_FATAL_FAILURE(startGateway(config));

@@ -53,7 +53,8 @@ class H2CurlTest : public GatewayTest {
 };
 
 TEST_F(H2CurlTest, H2_CurlOverTlsNegotiatesH2) {
-  if (::access(kCurl, X_OK) != 0) GTEST_SKIP() << "curl not installed";
+  if (::access(kCurl, X_OK) != 0)
+    GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
   TestCa ca;
   GatewayConfig config = defaultConfig();
   std::string error;
@@ -69,7 +70,8 @@ TEST_F(H2CurlTest, H2_CurlOverTlsNegotiatesH2) {
 }
 
 TEST_F(H2CurlTest, H2_CurlPriorKnowledgeOverH2c) {
-  if (::access(kCurl, X_OK) != 0) GTEST_SKIP() << "curl not installed";
+  if (::access(kCurl, X_OK) != 0)
+    GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
   GatewayConfig config = defaultConfig();
   config.protocols = "[http1, h2c]";
   ASSERT_NO_FATAL_FAILURE(startGateway(config));
@@ -81,7 +83,8 @@ TEST_F(H2CurlTest, H2_CurlPriorKnowledgeOverH2c) {
 }
 
 TEST_F(H2CurlTest, TLS_Http1OverTlsWithTestCa) {
-  if (::access(kCurl, X_OK) != 0) GTEST_SKIP() << "curl not installed";
+  if (::access(kCurl, X_OK) != 0)
+    GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
   TestCa ca;
   std::string error;
   TempDir dir;
@@ -97,7 +100,8 @@ TEST_F(H2CurlTest, TLS_Http1OverTlsWithTestCa) {
 }
 
 TEST_F(H2CurlTest, H2_ErrorStatusesOverH2) {
-  if (::access(kCurl, X_OK) != 0) GTEST_SKIP() << "curl not installed";
+  if (::access(kCurl, X_OK) != 0)
+    GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
   GatewayConfig config = defaultConfig();
   config.protocols = "[h2c]";
   ASSERT_NO_FATAL_FAILURE(startGateway(config));

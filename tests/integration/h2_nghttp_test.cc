@@ -24,7 +24,8 @@ size_t countOf(const std::string& text, const std::string& needle) {
 }
 
 TEST_F(GatewayTest, H2_Nghttp100StreamsOnOneConnectionAllReceiveEveryEvent) {
-  if (::access(kNghttp, X_OK) != 0) GTEST_SKIP() << "nghttp not installed";
+  if (::access(kNghttp, X_OK) != 0)
+    GTEST_FAIL() << "nghttp not installed (deploy/install-deps.sh installs it)";
   GatewayConfig config = defaultConfig();
   config.protocols = "[h2c]";
   config.extra_yaml = "http2: { max_concurrent_streams: 128, initial_window_size: 1MiB }\n";
