@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 TEST_BUILD ?= build-test
 
-.PHONY: all deps build run test unit integration format bench clean soak tsan fuzz
+.PHONY: all deps build run test unit integration format bench clean soak tsan fuzz bench-peers
 
 all: build
 
@@ -32,6 +32,10 @@ unit: deps
 
 bench: deps
 	@./bench/run.sh core
+
+# ssegate side by side with nginx+Nchan, Pushpin and nginx proxy_pass (~25 minutes).
+bench-peers: deps
+	@./bench/run.sh peers
 
 format:
 	@find src tests bench demo -name '*.h' -o -name '*.cc' -o -name '*.cpp' | xargs clang-format -i
