@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 origin_pid=""
 gateway_pid=""
 cleanup() {
-  [ -n "$gateway_pid" ] && kill "$gateway_pid" 2>/dev/null || true
+  # The gateway first (it drains its subscribers), then the origin it reads from.
+  [ -n "$gateway_pid" ] && kill "$gateway_pid" 2>/dev/null && wait "$gateway_pid" 2>/dev/null
   [ -n "$origin_pid" ] && kill "$origin_pid" 2>/dev/null || true
   wait 2>/dev/null || true
 }
@@ -30,8 +31,10 @@ cat <<MSG
   Resume after an event id:
       curl -N -H 'Last-Event-ID: 3' http://127.0.0.1:8080/events/demo
 
-  In a browser, open http://127.0.0.1:8080/events/demo, or in the developer console of any page:
-      new EventSource('http://127.0.0.1:8080/events/demo').onmessage = e => console.log(e.lastEventId, e.data)
+  In a browser: open http://127.0.0.1:8080/events/demo, then in that tab's developer console
+      new EventSource('/events/demo').onmessage = e => console.log(e.lastEventId, e.data)
+
+  Live dashboard (admin listener): http://127.0.0.1:9901/   metrics: http://127.0.0.1:9901/metrics
 
   Ctrl-C stops both.
 
