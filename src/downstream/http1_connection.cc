@@ -54,7 +54,6 @@ void Http1Connection::start(std::unique_ptr<net::Transport> transport, int rejec
   transport_ = std::move(transport);
   tls_ = transport_->tls() ? 1 : 0;
   worker_.addConnection(this);
-  ctx_->shared->connections.fetch_add(1, std::memory_order_relaxed);
   metrics().downstream_connections[0][tls_].fetch_add(1, std::memory_order_relaxed);
   since_ms_ = now();
   access_.client_ip = transport_->peerIp();
@@ -416,7 +415,7 @@ void Http1Connection::close(const char* reason) {
   slot_.reset();
   worker_.unsubscribe(this);
   worker_.removeConnection(this);
-  ctx_->shared->connections.fetch_sub(1, std::memory_order_relaxed);
+  ctx_->shared->releaseConnection();
   transport_->close();
 }
 

@@ -39,7 +39,8 @@ class Http1Connection final : public worker::WorkerConnection,
 
   // Takes over an accepted transport (reading or not yet) and `initial` bytes already read from
   // it. With `reject_status` != 0 (e.g. 503 over max_connections), answers that status at once
-  // instead of reading a request.
+  // instead of reading a request. The connection was counted by SharedState::admitConnection();
+  // this object releases that count when it closes.
   void start(std::unique_ptr<net::Transport> transport, int reject_status,
              std::string_view initial = {});
 

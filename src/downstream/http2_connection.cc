@@ -45,7 +45,6 @@ void Http2Connection::start(std::unique_ptr<net::Transport> transport, int rejec
   tls_ = transport_->tls() ? 1 : 0;
   client_ip_ = transport_->peerIp();
   worker_.addConnection(this);
-  ctx_->shared->connections.fetch_add(1, std::memory_order_relaxed);
   metrics().downstream_connections[1][tls_].fetch_add(1, std::memory_order_relaxed);
   transport_->setHandler(this);
   if (!createSession()) {
@@ -646,7 +645,7 @@ void Http2Connection::close(const char* reason) {
   }
   metrics().downstream_connections[1][tls_].fetch_sub(1, std::memory_order_relaxed);
   worker_.removeConnection(this);
-  ctx_->shared->connections.fetch_sub(1, std::memory_order_relaxed);
+  ctx_->shared->releaseConnection();
   transport_->close();
 }
 

@@ -43,7 +43,8 @@ class Http2Connection final : public worker::WorkerConnection, public net::Trans
   Http2Connection& operator=(const Http2Connection&) = delete;
 
   // Takes over an accepted transport and `initial` bytes already read from it (the client
-  // preface at least). With `reject_status` != 0 the connection is refused with GOAWAY.
+  // preface at least). With `reject_status` != 0 the connection is refused with GOAWAY. The
+  // connection was counted by SharedState::admitConnection(); this object releases the count.
   void start(std::unique_ptr<net::Transport> transport, int reject_status,
              std::string_view initial);
 

@@ -34,13 +34,11 @@ void Listener::onConnection(uv_stream_t* server, int status) {
     return;
   }
   const DownstreamContext& ctx = *self->ctx_;
+  // Counted from here on; the detector or connection that ends up owning it releases it.
+  const bool fits =
+      ctx.shared->admitConnection(static_cast<int64_t>(ctx.config->limits.max_connections));
   int reject = 0;
-  if (ctx.shared->draining.load(std::memory_order_relaxed)) {
-    reject = 503;
-  } else if (ctx.shared->connections.load(std::memory_order_relaxed) >=
-             static_cast<int64_t>(ctx.config->limits.max_connections)) {
-    reject = 503;
-  }
+  if (ctx.shared->draining.load(std::memory_order_relaxed) || !fits) reject = 503;
   if (self->spec_->tls || self->spec_->http2) {
     auto* detector = new ProtocolDetector(self->worker_, self->ctx_, self->spec_, reject);
     detector->start(server);  // on failure it has already scheduled its own deletion

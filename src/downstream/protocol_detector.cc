@@ -23,7 +23,6 @@ ProtocolDetector::ProtocolDetector(worker::Worker& worker,
 void ProtocolDetector::start(uv_stream_t* server) {
   transport_ = std::make_unique<net::Transport>(worker_.loop(), spec_->tls);
   worker_.addConnection(this);
-  ctx_->shared->connections.fetch_add(1, std::memory_order_relaxed);
   since_ms_ = static_cast<int64_t>(uv_now(worker_.loop()));
   int r = transport_->accept(server);
   if (r == 0) r = transport_->start(this);
@@ -59,8 +58,7 @@ void ProtocolDetector::handOver(bool http2) {
   std::unique_ptr<net::Transport> t = std::move(transport_);
   std::string initial = std::move(buffered_);
   state_ = State::kClosed;
-  worker_.removeConnection(this);
-  ctx_->shared->connections.fetch_sub(1, std::memory_order_relaxed);
+  worker_.removeConnection(this);  // the connection's count passes to the new owner
   if (http2) {
     auto* conn = new Http2Connection(worker_, ctx_);
     conn->start(std::move(t), reject_status_, initial);
@@ -94,7 +92,7 @@ void ProtocolDetector::close(const char* reason) {
   }
   state_ = State::kClosed;
   worker_.removeConnection(this);
-  ctx_->shared->connections.fetch_sub(1, std::memory_order_relaxed);
+  ctx_->shared->releaseConnection();
   transport_->close();
 }
 

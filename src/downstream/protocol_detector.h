@@ -27,7 +27,8 @@ class ProtocolDetector final : public worker::WorkerConnection, public net::Tran
   ProtocolDetector(const ProtocolDetector&) = delete;
   ProtocolDetector& operator=(const ProtocolDetector&) = delete;
 
-  // Accepts the pending connection of `server` and starts reading.
+  // Accepts the pending connection of `server` and starts reading. Owns the connection's
+  // SharedState count until it hands the transport over (or releases it on close).
   void start(uv_stream_t* server);
 
   // WorkerConnection
