@@ -3,7 +3,7 @@
 // Authorization, whose answer decides admission. Only the status and the head matter: the client
 // stops at the end of the response head.
 //
-// State machine: kResolving (hostnames only) -> kConnecting -> kAwaitingHead -> kDone. One timer
+// State machine: kConnecting (resolving too, net::TcpDialer) -> kAwaitingHead -> kDone. One timer
 // bounds the whole exchange (auth_request.timeout). The response head is parsed with llhttp and
 // capped at kMaxHeadBytes.
 //
@@ -25,12 +25,11 @@
 #include <string>
 
 #include "identity/auth_cache.h"
-
-struct addrinfo;
+#include "net/tcp_dialer.h"
 
 namespace ssegate::downstream {
 
-class AuthRequestClient {
+class AuthRequestClient final : private net::TcpDialer::Events {
  public:
   static constexpr size_t kMaxHeadBytes = 16 * 1024;
 
@@ -58,47 +57,33 @@ class AuthRequestClient {
                                      const std::string& authorization, Callback callback);
 
  private:
-  enum class State { kResolving, kConnecting, kAwaitingHead, kDone };
+  enum class State { kConnecting, kAwaitingHead, kDone };
   struct Handle;
 
   AuthRequestClient(uv_loop_t* loop, std::string user_header, Callback callback);
   ~AuthRequestClient() = default;
-  void begin(const Target& target, uint64_t timeout_ms);
-  void connectTo(const sockaddr* addr);
-  void onConnected(int status);
-  void onRead(ssize_t nread, const uv_buf_t* buf);
   void finish(Outcome&& outcome);
   void fail(const std::string& why);
   void abort();
-  void closeHandles();
-  void handleClosed();
 
-  static void onResolved(uv_getaddrinfo_t* req, int status, addrinfo* res);
-  static void onConnect(uv_connect_t* req, int status);
-  static void onWrite(uv_write_t* req, int status);
-  static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
-  static void onReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
-  static void onTimeout(uv_timer_t* t);
-  static void onHandleClosed(uv_handle_t* h);
+  // net::TcpDialer::Events
+  void onDialed(int status, const char* step) override;
+  void onTimer() override;
+  void onRead(ssize_t nread, const char* data) override;
+  void onWriteFailed(int status) override;
+  void onClosed() override;
+
   static int onHeaderField(llhttp_t* p, const char* at, size_t len);
   static int onHeaderValue(llhttp_t* p, const char* at, size_t len);
   static int onHeadersComplete(llhttp_t* p);
   void finishHeaderLine();
 
-  uv_loop_t* loop_;
   std::string user_header_;
   Callback callback_;
   Handle* handle_ = nullptr;  // null once finished or cancelled
-  State state_ = State::kResolving;
+  State state_ = State::kConnecting;
   bool aborted_ = false;
-  int open_handles_ = 0;  // handles and requests whose callbacks are still due
-  bool resolving_ = false;
-  bool tcp_open_ = false;
-  uv_timer_t timer_{};
-  uv_tcp_t tcp_{};
-  uv_getaddrinfo_t resolve_{};
-  uv_connect_t connect_{};
-  uv_write_t write_{};
+  net::TcpDialer dialer_;
   std::string request_;
   llhttp_t parser_{};
   llhttp_settings_t settings_{};

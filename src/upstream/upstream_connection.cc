@@ -7,7 +7,6 @@
 #include <map>
 
 #include "base/log.h"
-#include "net/address.h"
 #include "net/tls_context.h"
 
 namespace ssegate::upstream {
@@ -29,11 +28,6 @@ std::shared_ptr<net::TlsContext> clientContext(const config::UpstreamTls& tls, s
   if (ctx) cache[key] = ctx;
   return ctx;
 }
-
-struct RawWrite {
-  uv_write_t req;
-  std::string data;
-};
 
 bool isEventStream(const std::string& content_type) {
   static constexpr char kType[] = "text/event-stream";
@@ -66,7 +60,8 @@ UpstreamConnection::UpstreamConnection(uv_loop_t* loop, const config::Upstream& 
       upstream_(upstream),
       path_(std::move(path)),
       last_event_id_(std::move(last_event_id)),
-      handler_(handler) {
+      handler_(handler),
+      dialer_(loop, this) {
   llhttp_settings_init(&settings_);
   settings_.on_headers_complete = &UpstreamConnection::onHeadersComplete;
   settings_.on_header_field = &UpstreamConnection::onHeaderField;
@@ -78,97 +73,41 @@ UpstreamConnection::UpstreamConnection(uv_loop_t* loop, const config::Upstream& 
 }
 
 void UpstreamConnection::start() {
-  uv_timer_init(loop_, &timer_);
-  timer_.data = this;
-  ++open_handles_;
-  armTimer(upstream_.connect_timeout.count());
-  sockaddr_storage ss;
-  if (net::toSockaddr(upstream_.host, upstream_.port, &ss)) {
-    state_ = State::kConnecting;
-    connectTo(reinterpret_cast<sockaddr*>(&ss));
-    return;
-  }
-  state_ = State::kResolving;
-  resolve_.data = this;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  std::string port = std::to_string(upstream_.port);
-  int r = uv_getaddrinfo(loop_, &resolve_, &UpstreamConnection::onResolved, upstream_.host.c_str(),
-                         port.c_str(), &hints);
-  if (r != 0) {
-    finish(UpstreamEnd::kConnectFailed, std::string("resolve: ") + uv_strerror(r));
-    return;
-  }
-  resolving_ = true;
-  ++open_handles_;
+  state_ = State::kConnecting;
+  dialer_.dial(upstream_.host, upstream_.port,
+               static_cast<uint64_t>(upstream_.connect_timeout.count()));
 }
 
-void UpstreamConnection::onResolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
-  auto* self = static_cast<UpstreamConnection*>(req->data);
-  self->resolving_ = false;
-  if (self->state_ == State::kResolving && !self->aborted_) {
-    if (status != 0 || res == nullptr) {
-      self->finish(UpstreamEnd::kConnectFailed,
-                   "resolve " + self->upstream_.host + ": " + uv_strerror(status));
-    } else {
-      self->state_ = State::kConnecting;
-      self->connectTo(res->ai_addr);
-    }
-  }
-  if (res) uv_freeaddrinfo(res);
-  self->handleClosed();
-}
-
-void UpstreamConnection::connectTo(const sockaddr* addr) {
-  uv_tcp_init(loop_, &tcp_);
-  tcp_.data = this;
-  tcp_open_ = true;
-  ++open_handles_;
-  uv_tcp_nodelay(&tcp_, 1);
-  connect_.data = this;
-  int r = uv_tcp_connect(&connect_, &tcp_, addr, &UpstreamConnection::onConnect);
-  if (r != 0) finish(UpstreamEnd::kConnectFailed, std::string("connect: ") + uv_strerror(r));
-}
-
-void UpstreamConnection::onConnect(uv_connect_t* req, int status) {
-  auto* self = static_cast<UpstreamConnection*>(req->data);
-  if (self->state_ != State::kConnecting) return;  // finished or aborted meanwhile
+void UpstreamConnection::onDialed(int status, const char* step) {
+  if (state_ != State::kConnecting) return;  // finished or aborted meanwhile
   if (status != 0) {
-    self->finish(UpstreamEnd::kConnectFailed, std::string("connect: ") + uv_strerror(status));
+    std::string what = step;
+    if (what == "resolve") what += " " + upstream_.host;
+    finish(UpstreamEnd::kConnectFailed, what + ": " + uv_strerror(status));
     return;
   }
-  self->last_read_ms_ = static_cast<int64_t>(uv_now(self->loop_));
-  self->request_ = self->buildRequest();
-  if (self->upstream_.https) {
+  last_read_ms_ = static_cast<int64_t>(uv_now(loop_));
+  request_ = buildRequest();
+  if (upstream_.https) {
     std::string error;
-    auto ctx = clientContext(self->upstream_.tls, &error);
+    auto ctx = clientContext(upstream_.tls, &error);
     if (!ctx) {
-      self->finish(UpstreamEnd::kConnectFailed, "TLS: " + error);
+      finish(UpstreamEnd::kConnectFailed, "TLS: " + error);
       return;
     }
-    const std::string& name = self->upstream_.tls.server_name.empty()
-                                  ? self->upstream_.host
-                                  : self->upstream_.tls.server_name;
-    self->tls_ = std::make_unique<net::TlsSession>(std::move(ctx), name);
-    self->state_ = State::kHandshaking;  // the connect timer keeps running
-    self->tls_->handshake();             // ClientHello
-    if (!self->sendTlsOutput()) return;
+    const std::string& name =
+        upstream_.tls.server_name.empty() ? upstream_.host : upstream_.tls.server_name;
+    tls_ = std::make_unique<net::TlsSession>(std::move(ctx), name);
+    state_ = State::kHandshaking;  // the connect timer keeps running
+    tls_->handshake();             // ClientHello
+    if (!sendTlsOutput()) return;
   } else {
-    self->state_ = State::kAwaitingHead;
-    self->armTimer(self->upstream_.idle_timeout.count());
-    uv_buf_t buf = uv_buf_init(self->request_.data(), static_cast<unsigned>(self->request_.size()));
-    self->write_.data = self;
-    int r = uv_write(&self->write_, reinterpret_cast<uv_stream_t*>(&self->tcp_), &buf, 1,
-                     &UpstreamConnection::onWriteDone);
-    if (r != 0) {
-      self->finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(r));
-      return;
-    }
+    state_ = State::kAwaitingHead;
+    dialer_.armTimer(static_cast<uint64_t>(upstream_.idle_timeout.count()));
+    if (!sendRaw(std::move(request_))) return;  // request_ is only kept for TLS
   }
-  int r = uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), &UpstreamConnection::onAlloc,
-                        &UpstreamConnection::onReadCb);
-  if (r != 0) self->finish(UpstreamEnd::kConnectFailed, std::string("read: ") + uv_strerror(r));
+  int r = dialer_.startReading(t_read_buffer, kReadBufferSize);
+  if (r != 0) finish(UpstreamEnd::kConnectFailed, std::string("read: ") + uv_strerror(r));
 }
 
 std::string UpstreamConnection::endpoint() const {
@@ -176,27 +115,14 @@ std::string UpstreamConnection::endpoint() const {
 }
 
 bool UpstreamConnection::sendRaw(std::string bytes) {
-  auto* w = new RawWrite;
-  w->data = std::move(bytes);
-  w->req.data = this;
-  uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-  int r = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1,
-                   &UpstreamConnection::onRawWriteDone);
-  if (r != 0) {
-    delete w;
-    finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(r));
-    return false;
-  }
-  return true;
+  int r = dialer_.write(std::move(bytes));
+  if (r != 0) finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(r));
+  return r == 0;
 }
 
-void UpstreamConnection::onRawWriteDone(uv_write_t* req, int status) {
-  auto* w = reinterpret_cast<RawWrite*>(req);
-  auto* self = static_cast<UpstreamConnection*>(req->data);
-  delete w;
-  // Write callbacks run before the handle's close callback: self is alive.
-  if (status != 0 && status != UV_ECANCELED && self->state_ != State::kDone) {
-    self->finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(status));
+void UpstreamConnection::onWriteFailed(int status) {
+  if (state_ != State::kDone) {
+    finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(status));
   }
 }
 
@@ -238,24 +164,8 @@ std::string UpstreamConnection::buildRequest() const {
   return req;
 }
 
-void UpstreamConnection::onWriteDone(uv_write_t* req, int status) {
-  auto* self = static_cast<UpstreamConnection*>(req->data);
-  if (status != 0 && status != UV_ECANCELED && self->state_ != State::kDone) {
-    self->finish(UpstreamEnd::kConnectFailed, std::string("write: ") + uv_strerror(status));
-  }
-}
-
-void UpstreamConnection::onAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
-  *buf = uv_buf_init(t_read_buffer, kReadBufferSize);
-}
-
-void UpstreamConnection::onReadCb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
-  static_cast<UpstreamConnection*>(stream->data)->onRead(nread, buf);
-}
-
-void UpstreamConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
+void UpstreamConnection::onRead(ssize_t nread, const char* data) {
   if (state_ == State::kDone) return;
-  if (nread == 0) return;
   if (nread < 0) {
     if (state_ == State::kHandshaking) {
       finish(UpstreamEnd::kConnectFailed,
@@ -272,9 +182,9 @@ void UpstreamConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
   }
   last_read_ms_ = static_cast<int64_t>(uv_now(loop_));
   if (tls_) {
-    onCipher(buf->base, static_cast<size_t>(nread));
+    onCipher(data, static_cast<size_t>(nread));
   } else {
-    onPlain(buf->base, static_cast<size_t>(nread));
+    onPlain(data, static_cast<size_t>(nread));
   }
 }
 
@@ -290,7 +200,7 @@ void UpstreamConnection::onCipher(const char* data, size_t len) {
     }
     if (io != net::TlsSession::Io::kOk) return;
     state_ = State::kAwaitingHead;
-    armTimer(upstream_.idle_timeout.count());
+    dialer_.armTimer(static_cast<uint64_t>(upstream_.idle_timeout.count()));
     if (!tls_->write(request_) || !sendTlsOutput()) {
       if (state_ != State::kDone) finish(UpstreamEnd::kConnectFailed, "TLS write failed");
       return;
@@ -386,30 +296,24 @@ int UpstreamConnection::onMessageComplete(llhttp_t* parser) {
   return -1;
 }
 
-void UpstreamConnection::armTimer(int64_t ms) {
-  uv_timer_start(&timer_, &UpstreamConnection::onTimer, static_cast<uint64_t>(ms), 0);
-}
-
-void UpstreamConnection::onTimer(uv_timer_t* timer) {
-  auto* self = static_cast<UpstreamConnection*>(timer->data);
-  switch (self->state_) {
-    case State::kResolving:
+void UpstreamConnection::onTimer() {
+  switch (state_) {
     case State::kConnecting:
-      self->finish(UpstreamEnd::kConnectFailed, "connect timeout");
+      finish(UpstreamEnd::kConnectFailed, "connect timeout");
       return;
     case State::kHandshaking:
-      self->finish(UpstreamEnd::kConnectFailed,
-                   "TLS handshake with " + self->endpoint() + " timed out");
+      finish(UpstreamEnd::kConnectFailed, "TLS handshake with " + endpoint() + " timed out");
       return;
     case State::kAwaitingHead:
     case State::kStreaming: {
-      int64_t idle = static_cast<int64_t>(uv_now(self->loop_)) - self->last_read_ms_;
-      int64_t limit = self->upstream_.idle_timeout.count();
+      int64_t idle = static_cast<int64_t>(uv_now(loop_)) - last_read_ms_;
+      int64_t limit = upstream_.idle_timeout.count();
       if (idle >= limit) {
-        self->finish(UpstreamEnd::kIdleTimeout,
-                     "nothing from the origin for " + std::to_string(idle) + " ms");
+        finish(UpstreamEnd::kIdleTimeout,
+               "nothing from the origin for " + std::to_string(idle) + " ms");
       } else {
-        self->armTimer(limit - idle);  // one timer restart per timeout, not one per read
+        // One timer restart per timeout, not one per read.
+        dialer_.armTimer(static_cast<uint64_t>(limit - idle));
       }
       return;
     }
@@ -421,7 +325,7 @@ void UpstreamConnection::onTimer(uv_timer_t* timer) {
 void UpstreamConnection::finish(UpstreamEnd end, const std::string& detail) {
   if (state_ == State::kDone) return;
   state_ = State::kDone;
-  closeHandles();
+  dialer_.close();
   if (!aborted_) handler_->onUpstreamEnd(end, status_, detail);
 }
 
@@ -430,25 +334,11 @@ void UpstreamConnection::abort() {
   aborted_ = true;
   if (state_ == State::kDone) return;
   state_ = State::kDone;
-  closeHandles();
+  dialer_.close();
 }
 
-void UpstreamConnection::closeHandles() {
-  if (resolving_) uv_cancel(reinterpret_cast<uv_req_t*>(&resolve_));
-  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&timer_))) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &UpstreamConnection::onHandleClosed);
-  }
-  if (tcp_open_ && !uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &UpstreamConnection::onHandleClosed);
-  }
-}
-
-void UpstreamConnection::onHandleClosed(uv_handle_t* handle) {
-  static_cast<UpstreamConnection*>(handle->data)->handleClosed();
-}
-
-void UpstreamConnection::handleClosed() {
-  if (--open_handles_ == 0 && state_ == State::kDone) delete this;
+void UpstreamConnection::onClosed() {
+  delete this;  // the dialer's last callback: no libuv callback refers to us any more
 }
 
 }  // namespace ssegate::upstream

@@ -1,7 +1,7 @@
 // UpstreamConnection: one HTTP/1.1 request to the origin for one channel, and its SSE response.
 //
-// Runs on the hub loop. Lifecycle: start() resolves (numeric hosts skip the resolver), connects
-// within connect_timeout (for https: and completes a TLS handshake through memory BIOs, with
+// Runs on the hub loop. Lifecycle: start() resolves and connects (net::TcpDialer) within
+// connect_timeout (for https: and completes a TLS handshake through memory BIOs, with
 // certificate and host-name verification unless upstreams.*.tls.verify is false), sends `GET path`
 // with Accept: text/event-stream, the upstream's configured headers and Last-Event-ID, and parses
 // the response with llhttp (chunked or close-delimited). Body bytes go to the handler as they
@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "net/tcp_dialer.h"
 #include "net/tls_session.h"
 
 namespace ssegate::upstream {
@@ -31,7 +32,7 @@ enum class UpstreamEnd {
 };
 const char* upstreamEndName(UpstreamEnd end);
 
-class UpstreamConnection {
+class UpstreamConnection final : private net::TcpDialer::Events {
  public:
   class Handler {
    public:
@@ -59,8 +60,7 @@ class UpstreamConnection {
  private:
   enum class State {
     kIdle,
-    kResolving,
-    kConnecting,
+    kConnecting,  // resolving and connecting
     kHandshaking,
     kAwaitingHead,
     kStreaming,
@@ -68,29 +68,22 @@ class UpstreamConnection {
   };
 
   ~UpstreamConnection() = default;
-  void connectTo(const sockaddr* addr);
   void finish(UpstreamEnd end, const std::string& detail);
-  void closeHandles();
-  void handleClosed();
-  void armTimer(int64_t ms);
   std::string buildRequest() const;
-  void onRead(ssize_t nread, const uv_buf_t* buf);
   void onPlain(const char* data, size_t len);
   void onCipher(const char* data, size_t len);
-  void sendRequest();
-  // Writes `bytes` (a private copy); false if the write could not be queued.
+  // Writes `bytes` (a private copy); false (and finished) if the write could not be queued.
   bool sendRaw(std::string bytes);
   bool sendTlsOutput();
   std::string endpoint() const;
 
-  static void onResolved(uv_getaddrinfo_t* req, int status, addrinfo* res);
-  static void onConnect(uv_connect_t* req, int status);
-  static void onWriteDone(uv_write_t* req, int status);
-  static void onRawWriteDone(uv_write_t* req, int status);
-  static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
-  static void onReadCb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
-  static void onTimer(uv_timer_t* timer);
-  static void onHandleClosed(uv_handle_t* handle);
+  // net::TcpDialer::Events
+  void onDialed(int status, const char* step) override;
+  void onTimer() override;
+  void onRead(ssize_t nread, const char* data) override;
+  void onWriteFailed(int status) override;
+  void onClosed() override;
+
   static int onHeadersComplete(llhttp_t* parser);
   static int onHeaderField(llhttp_t* parser, const char* at, size_t len);
   static int onHeaderValue(llhttp_t* parser, const char* at, size_t len);
@@ -105,14 +98,7 @@ class UpstreamConnection {
   State state_ = State::kIdle;
   bool aborted_ = false;
 
-  uv_tcp_t tcp_{};
-  uv_timer_t timer_{};
-  uv_getaddrinfo_t resolve_{};
-  uv_connect_t connect_{};
-  uv_write_t write_{};
-  int open_handles_ = 0;  // handles and requests whose callbacks are still due
-  bool tcp_open_ = false;
-  bool resolving_ = false;
+  net::TcpDialer dialer_;
   std::string request_;
   int64_t last_read_ms_ = 0;
 
