@@ -24,8 +24,13 @@ std::string Http1Codec::request() {
   llhttp_init(&parser_, HTTP_RESPONSE, &settings());
   parser_.data = this;
   stopped_ = false;
+  std::string resume;
+  if (last_event_id_ != nullptr && !last_event_id_->empty()) {
+    resume = "Last-Event-ID: " + *last_event_id_ + "\r\n";
+  }
   return "GET " + path_ + " HTTP/1.1\r\nHost: " + host_ +
-         "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n" + *head_extra_ + "\r\n";
+         "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n" + resume + *head_extra_ +
+         "\r\n";
 }
 
 int Http1Codec::onHeadersComplete(llhttp_t* parser) {

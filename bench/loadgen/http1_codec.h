@@ -20,6 +20,8 @@ class Http1Codec : public StreamCodec {
   Result feed(const char* data, size_t size) override;
   Result finish() override;
   const std::string& path() const { return path_; }
+  // request() adds "Last-Event-ID: *id" while *id is not empty (the string outlives the codec).
+  void setLastEventId(const std::string* id) { last_event_id_ = id; }
 
  private:
   static int onHeadersComplete(llhttp_t* parser);
@@ -30,6 +32,7 @@ class Http1Codec : public StreamCodec {
   std::string host_;
   std::string path_;
   const std::string* head_extra_;
+  const std::string* last_event_id_ = nullptr;
   llhttp_t parser_;
   bool stopped_ = false;
 };

@@ -61,7 +61,8 @@ Http2Codec::~Http2Codec() {
   if (session_ != nullptr) nghttp2_session_del(session_);
 }
 
-int32_t Http2Codec::submit(const std::string& path, CodecListener* listener) {
+int32_t Http2Codec::submit(const std::string& path, CodecListener* listener,
+                           const std::string& last_event_id) {
   static const std::string kMethod = ":method", kGet = "GET", kScheme = ":scheme",
                            kAuthority = ":authority", kPath = ":path", kAccept = "accept",
                            kEventStream = "text/event-stream";
@@ -69,6 +70,12 @@ int32_t Http2Codec::submit(const std::string& path, CodecListener* listener) {
                                      header(kAuthority, authority_), header(kPath, path),
                                      header(kAccept, kEventStream)};
   for (const auto& [name, value] : extra_headers_) headers.push_back(header(name, value));
+  static const std::string kLastEventId = "last-event-id";
+  if (!last_event_id.empty()) {
+    nghttp2_nv nv = header(kLastEventId, last_event_id);
+    nv.flags = NGHTTP2_NV_FLAG_NO_COPY_NAME;  // the value is copied: it changes per event
+    headers.push_back(nv);
+  }
   int32_t id =
       nghttp2_submit_request(session_, nullptr, headers.data(), headers.size(), nullptr, nullptr);
   if (id > 0) streams_.emplace(id, StreamState{listener});

@@ -40,8 +40,10 @@ class Http2Codec {
   Http2Codec& operator=(const Http2Codec&) = delete;
 
   bool ok() const { return session_ != nullptr; }
-  // Submits GET `path` as a new stream. Returns its id, or a negative nghttp2 error.
-  int32_t submit(const std::string& path, CodecListener* listener);
+  // Submits GET `path` as a new stream, with a last-event-id header when `last_event_id` is not
+  // empty. Returns its id, or a negative nghttp2 error.
+  int32_t submit(const std::string& path, CodecListener* listener,
+                 const std::string& last_event_id = {});
   // Cancels a stream (RST_STREAM CANCEL); its listener gets no further calls.
   void reset(int32_t stream_id);
   // Received bytes. kError when the session failed (bad frames, GOAWAY handled).

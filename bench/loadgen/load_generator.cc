@@ -16,12 +16,6 @@ namespace {
 constexpr uint64_t kTickMs = 5;
 constexpr uint64_t kMaxFailureLogs = 5;
 
-int64_t realtimeUs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
 uint64_t secondsToNs(double seconds) {
   return static_cast<uint64_t>(seconds * 1e9);
 }
@@ -63,6 +57,11 @@ LoadGenerator::LoadGenerator(const Options& options, int process_index)
   measure_start_ns_ = ramp_end + (options_.idle ? 0 : secondsToNs(options_.warmup_s));
   measure_end_ns_ = measure_start_ns_ + secondsToNs(options_.duration_s);
   end_ns_ = measure_end_ns_ + (options_.idle ? 0 : secondsToNs(options_.grace_s));
+  if (options_.storm) {  // measure_start = the drop; the window opens at the reconnect
+    reconnect_ns_ = measure_start_ns_ + secondsToNs(options_.storm_down_s);
+    measure_end_ns_ = reconnect_ns_ + secondsToNs(options_.duration_s);  // at the latest
+    end_ns_ = measure_end_ns_ + secondsToNs(options_.grace_s);
+  }
   next_progress_ns_ = start_ns_ + secondsToNs(options_.progress_s);
 }
 
@@ -110,13 +109,62 @@ void LoadGenerator::onTick() {
     const auto& sources = options_.sources;
     subscriber->connect(sources.empty() ? nullptr : &sources[subscriber->index() % sources.size()]);
   }
-  if (phase_ == Phase::kWarmup && now >= measure_start_ns_) openWindow();
-  if (phase_ == Phase::kMeasure && now >= measure_end_ns_) closeWindow();
+  if (options_.storm) {
+    stormTick(now);
+  } else {
+    if (phase_ == Phase::kWarmup && now >= measure_start_ns_) openWindow();
+    if (phase_ == Phase::kMeasure && now >= measure_end_ns_) closeWindow();
+  }
   if (phase_ == Phase::kGrace && now >= end_ns_) finish();
   if (options_.progress_s > 0 && now >= next_progress_ns_ && phase_ != Phase::kDone) {
     progress(now);
     next_progress_ns_ += secondsToNs(options_.progress_s);
   }
+}
+
+void LoadGenerator::stormTick(uint64_t now) {
+  if (phase_ == Phase::kWarmup && now >= measure_start_ns_ && started_ == subscribers_.size()) {
+    stormDrop();
+  }
+  if (phase_ == Phase::kStormDown && now >= reconnect_ns_) stormReconnect(now);
+  if (phase_ == Phase::kStormBack) {
+    bool all_back = stats_.storm_back == subscribers_.size();
+    if ((all_back && now >= last_back_ns_ + secondsToNs(options_.storm_after_s)) ||
+        now >= measure_end_ns_) {
+      closeWindow();
+      stats_.measure_us = (now - reconnect_ns_) / 1000;
+      end_ns_ = now + secondsToNs(options_.grace_s);
+    }
+  }
+}
+
+void LoadGenerator::stormDrop() {
+  phase_ = Phase::kStormDown;
+  retries_.clear();
+  for (auto& subscriber : subscribers_) {
+    if (subscriber->state() == Subscriber::State::kStreaming) ++stats_.storm_streaming_at_drop;
+    subscriber->close();  // quietly: no failure, no disconnect counted, no retry
+  }
+  streaming_ = 0;
+}
+
+void LoadGenerator::stormReconnect(uint64_t now) {
+  phase_ = Phase::kStormBack;
+  window_opened_ns_ = reconnect_ns_;
+  reconnect_wall_us_ = realtimeUs() - static_cast<int64_t>((now - reconnect_ns_) / 1000);
+  for (ChannelWindow& window : windows_) {
+    window.start = window.max_seq;
+    window.started = true;
+  }
+  const auto& sources = options_.sources;
+  for (auto& subscriber : subscribers_) {
+    subscriber->back = false;
+    subscriber->attempts = 0;
+    if (subscriber->state() != Subscriber::State::kIdle) continue;  // still closing: unlikely
+    subscriber->connect(sources.empty() ? nullptr
+                                        : &sources[subscriber->index() % sources.size()]);
+  }
+  stats_.storm_issue_us = (uv_hrtime() - reconnect_ns_) / 1000;
 }
 
 void LoadGenerator::openWindow() {
@@ -146,6 +194,12 @@ void LoadGenerator::finish() {
   phase_ = Phase::kDone;
   for (auto& subscriber : subscribers_) {
     if (subscriber->state() == Subscriber::State::kStreaming) ++stats_.streaming_at_end;
+    if (options_.storm) {
+      if (subscriber->storm_gaps != 0) ++stats_.storm_subscribers_with_gaps;
+      if (subscriber->storm_dups != 0) ++stats_.storm_subscribers_with_dups;
+      const ChannelWindow& window = windows_[subscriber->channel()];
+      if (measured && subscriber->last_seq < window.end) ++stats_.storm_behind;
+    }
     if (!measured || !subscriber->eligible) continue;
     const ChannelWindow& window = windows_[subscriber->channel()];
     uint64_t owed = window.end > window.start ? window.end - window.start : 0;
@@ -183,7 +237,7 @@ void LoadGenerator::logFailure(const Subscriber& subscriber, const char* what, i
 void LoadGenerator::onBytes(size_t size, int64_t receive_us) {
   read_us_ = realtimeUs();
   receive_us_ = receive_us != 0 ? receive_us : read_us_;
-  if (phase_ == Phase::kMeasure) stats_.bytes += size;
+  if (phase_ == Phase::kMeasure || phase_ == Phase::kStormBack) stats_.bytes += size;
 }
 
 void LoadGenerator::onConnected(Subscriber&) {
@@ -197,8 +251,15 @@ bool LoadGenerator::onFailure(Subscriber& subscriber, Subscriber::Failure failur
                      : failure == Subscriber::Failure::kStatus ? "HTTP status"
                                                                : "closed before the head";
   logFailure(subscriber, what, detail);
+  bool after_storm = phase_ == Phase::kStormBack || (options_.storm && phase_ == Phase::kGrace);
+  if (after_storm) {
+    if (failure == Subscriber::Failure::kConnect) ++stats_.storm_failed_connect;
+    if (failure == Subscriber::Failure::kStatus) ++stats_.storm_failed_status;
+    if (failure == Subscriber::Failure::kClosed) ++stats_.storm_failed_closed;
+  }
   if (subscriber.attempts <= options_.retries) {
     ++stats_.retries;
+    if (after_storm) ++stats_.storm_retries;
     return true;
   }
   ++stats_.failed;
@@ -209,15 +270,21 @@ bool LoadGenerator::onFailure(Subscriber& subscriber, Subscriber::Failure failur
 }
 
 void LoadGenerator::scheduleRetry(Subscriber* subscriber) {
-  if (phase_ == Phase::kDone) return;
+  if (phase_ == Phase::kDone || phase_ == Phase::kStormDown) return;
   retries_.emplace_back(uv_hrtime() + secondsToNs(options_.retry_delay_s), subscriber);
 }
 
-void LoadGenerator::onDisconnected(Subscriber& subscriber, const char* why) {
+bool LoadGenerator::onDisconnected(Subscriber& subscriber, const char* why) {
   --streaming_;
-  if (phase_ == Phase::kDone) return;
+  if (phase_ == Phase::kDone) return false;
   ++stats_.disconnected;
   logFailure(subscriber, why, 0);
+  if (phase_ == Phase::kStormBack || (options_.storm && phase_ == Phase::kGrace)) {
+    ++stats_.storm_disconnected;
+    subscriber.attempts = 0;
+    return true;
+  }
+  return false;
 }
 
 void LoadGenerator::onEvent(Subscriber& subscriber, std::string_view data) {
@@ -230,18 +297,46 @@ void LoadGenerator::onEvent(Subscriber& subscriber, std::string_view data) {
   }
   ChannelWindow& window = windows_[subscriber.channel()];
   if (seq > window.max_seq) window.max_seq = seq;
+  bool after_storm = phase_ == Phase::kStormBack || (options_.storm && phase_ == Phase::kGrace);
   bool fresh = true;
   if (subscriber.last_seq != 0) {
     if (seq <= subscriber.last_seq) {
       ++stats_.dups;
+      if (after_storm) {
+        ++subscriber.storm_dups;
+        ++stats_.storm_dups;
+      }
       fresh = false;
     } else if (seq > subscriber.last_seq + 1) {
       stats_.gaps += seq - subscriber.last_seq - 1;
+      if (after_storm) {
+        subscriber.storm_gaps += seq - subscriber.last_seq - 1;
+        stats_.storm_gaps += seq - subscriber.last_seq - 1;
+      }
     }
   }
   if (fresh) subscriber.last_seq = seq;
-  if (phase_ == Phase::kWarmup || phase_ == Phase::kDone) return;
-  if (phase_ == Phase::kMeasure) ++stats_.events;
+  if (after_storm) {
+    if (!subscriber.back) {  // times from the kernel receive timestamp of this event
+      subscriber.back = true;
+      ++stats_.storm_back;
+      last_back_ns_ = uv_hrtime();
+      uint64_t back_us = receive_us_ > reconnect_wall_us_
+                             ? static_cast<uint64_t>(receive_us_ - reconnect_wall_us_)
+                             : 0;
+      stats_.recovery_us.record(back_us);
+      if (back_us > stats_.storm_all_back_us) stats_.storm_all_back_us = back_us;
+      stats_.response_us.record(receive_us_ > subscriber.request_us
+                                    ? static_cast<uint64_t>(receive_us_ - subscriber.request_us)
+                                    : 0);
+    }
+    if (ts_us < reconnect_wall_us_) {
+      ++stats_.storm_replayed;  // published while the subscribers were away
+      return;
+    }
+  }
+  if (phase_ == Phase::kWarmup || phase_ == Phase::kDone || phase_ == Phase::kStormDown) return;
+  if (phase_ == Phase::kMeasure || phase_ == Phase::kStormBack) ++stats_.events;
   if (!window.started) {  // no event had been seen on this channel when the window opened
     window.started = true;
     window.start = seq - 1;

@@ -8,6 +8,11 @@
 // With --idle the connections are held for duration_s after the ramp and nothing is parsed.
 // Per channel, the window is the seqs published after the highest seq seen when it opened, up to
 // the highest seq seen when it closed.
+// With --storm: ramp, warmup_s of streaming, then every connection closes at once (kStormDown);
+// storm_down_s later every subscriber reconnects at once with its Last-Event-ID (kStormBack,
+// the window), until storm_after_s after the last is back or duration_s after the reconnect;
+// then grace_s, after which a subscriber is "behind" if it lacks the channel's last seq seen
+// when the window closed.
 #pragma once
 
 #include <uv.h>
@@ -45,11 +50,13 @@ class LoadGenerator {
   // Returns true when the subscriber should reconnect (after its handle closed).
   bool onFailure(Subscriber& subscriber, Subscriber::Failure failure, int detail);
   void scheduleRetry(Subscriber* subscriber);
-  void onDisconnected(Subscriber& subscriber, const char* why);
+  // The stream ended after its 200. Returns true when the subscriber should reconnect (--storm,
+  // after the reconnect: like a browser's EventSource, with Last-Event-ID).
+  bool onDisconnected(Subscriber& subscriber, const char* why);
   void onEvent(Subscriber& subscriber, std::string_view data);
 
  private:
-  enum class Phase { kWarmup, kMeasure, kGrace, kDone };
+  enum class Phase { kWarmup, kMeasure, kStormDown, kStormBack, kGrace, kDone };
   struct ChannelWindow {
     uint64_t max_seq = 0;  // highest seq any subscriber of this process saw
     uint64_t start = 0;    // window = (start, end]
@@ -61,6 +68,9 @@ class LoadGenerator {
   static void onTickThunk(uv_timer_t* timer);
   static void onSignalThunk(uv_signal_t* handle, int signum);
   void onTick();
+  void stormTick(uint64_t now);
+  void stormDrop();
+  void stormReconnect(uint64_t now);
   void openWindow();
   void closeWindow();
   void finish();
@@ -88,6 +98,9 @@ class LoadGenerator {
   uint64_t end_ns_;
   uint64_t next_progress_ns_;
   uint64_t window_opened_ns_ = 0;
+  uint64_t reconnect_ns_ = 0;        // --storm: when every subscriber reconnects (monotonic)
+  int64_t reconnect_wall_us_ = 0;    // the same, CLOCK_REALTIME (older ts_us = replayed)
+  uint64_t last_back_ns_ = 0;
   int64_t receive_us_ = 0;  // kernel receive time of the bytes being processed (CLOCK_REALTIME)
   int64_t read_us_ = 0;     // when this process read them (CLOCK_REALTIME)
   Stats stats_;

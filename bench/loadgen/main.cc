@@ -46,7 +46,8 @@ std::string latencyJson(const loadgen::Histogram& histogram) {
 }
 
 void printJson(const loadgen::Options& options, const loadgen::Stats& stats) {
-  std::string out = "{\"mode\":" + jsonString(options.idle ? "idle" : "stream") +
+  std::string out = "{\"mode\":" +
+                    jsonString(options.idle ? "idle" : options.storm ? "storm" : "stream") +
                     ",\"url\":" + jsonString(options.url) +
                     ",\"processes\":" + std::to_string(options.processes) +
                     ",\"channels\":" + std::to_string(options.channels);
@@ -64,7 +65,25 @@ void printJson(const loadgen::Options& options, const loadgen::Stats& stats) {
                 static_cast<unsigned long long>(stats.latency_us.count()));
   out += tail;
   out += ",\"latency_ms\":" + latencyJson(stats.latency_us);
-  out += ",\"read_latency_ms\":" + latencyJson(stats.read_latency_us) + "}\n";
+  out += ",\"read_latency_ms\":" + latencyJson(stats.read_latency_us);
+  if (options.storm) {
+    char head[256];
+    bool all_back = stats.storm_back == stats.subscribers;
+    std::snprintf(head, sizeof(head),
+                  ",\"storm\":{\"down_s\":%.3f,\"all_back_s\":%s,\"issue_ms\":%.1f",
+                  options.storm_down_s,
+                  all_back ? std::to_string(static_cast<double>(stats.storm_all_back_us) / 1e6)
+                                 .c_str()
+                           : "null",
+                  static_cast<double>(stats.storm_issue_us) / 1000.0);
+    out += head;
+    for (const loadgen::Stats::Field& field : loadgen::Stats::stormFields()) {
+      out += ",\"" + std::string(field.first) + "\":" + std::to_string(stats.*field.second);
+    }
+    out += ",\"recovery_ms\":" + latencyJson(stats.recovery_us) +
+           ",\"response_ms\":" + latencyJson(stats.response_us) + "}";
+  }
+  out += "}\n";
   std::fputs(out.c_str(), stdout);
   std::fflush(stdout);
 }

@@ -163,7 +163,7 @@ void MuxConnection::becomeOpen() {
 
 void MuxConnection::submit(MuxSubscriber* stream) {
   if (h2_mode_) {
-    int32_t id = h2_->submit(stream->path(), stream);
+    int32_t id = h2_->submit(stream->path(), stream, stream->last_event_id);
     if (id < 0) {
       stream->onLost("HTTP/2 submit failed", id);
       return;

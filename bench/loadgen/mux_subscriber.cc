@@ -25,6 +25,11 @@ void MuxSubscriber::close() {
   if (retry_after_close_) generator_->scheduleRetry(this);
 }
 
+void MuxSubscriber::onSubmitted() {
+  state_ = State::kWaitingHead;
+  if (generator_->options().storm) request_us = realtimeUs();  // about to be flushed
+}
+
 void MuxSubscriber::onLost(const char* why, int detail) {
   if (state_ == State::kStreaming) {
     end(why);

@@ -32,7 +32,7 @@ class MuxSubscriber : public Subscriber {
   const std::string& path() const { return codec_.path(); }
   int32_t stream_id = 0;  // HTTP/2 stream id while submitted, else 0
   // The request went out on an open connection.
-  void onSubmitted() { state_ = State::kWaitingHead; }
+  void onSubmitted();
   // The connection failed or the server closed the stream. `detail` as in Subscriber::fail.
   void onLost(const char* why, int detail);
 

@@ -36,6 +36,18 @@ constexpr char kUsage[] =
     "  --h2               HTTP/2: h2c with prior knowledge for http://, ALPN h2 for https://\n"
     "  --streams-per-conn S  HTTP/2 streams per connection (default 100)\n"
     "  --h2-window BYTES  HTTP/2 stream and connection receive window (default 1073741824)\n"
+    "Reconnect storm:\n"
+    "  --storm            after the ramp and --warmup S of streaming, every connection drops at\n"
+    "                     once and, --storm-down S later, all reconnect at once with\n"
+    "                     Last-Event-ID = the last id each received (also after a stream ends);\n"
+    "                     reports the time until all are back (the kernel receive time of\n"
+    "                     each one's first event after the reconnect), recovery and server\n"
+    "                     response (request sent -> that event) percentiles, gaps/dups across\n"
+    "                     the storm, events replayed, and how long issuing the connects took. Ends\n"
+    "                     --storm-after S after the last is back, at most --duration S after\n"
+    "                     the reconnect (then --grace S to catch up)\n"
+    "  --storm-down S     seconds every subscriber stays away (default 2)\n"
+    "  --storm-after S    seconds observed after all are back (default 3)\n"
     "prints one JSON object with the merged results to stdout\n";
 
 bool parseDouble(const char* text, double min, double max, double* out) {
@@ -129,8 +141,8 @@ bool parseOptions(int argc, char** argv, Options* out, int* exit_code) {
       *exit_code = 0;
       return false;
     }
-    if (flag == "--idle" || flag == "--quiet") {
-      (flag == "--idle" ? out->idle : out->quiet) = true;
+    if (flag == "--idle" || flag == "--quiet" || flag == "--storm") {
+      (flag == "--idle" ? out->idle : flag == "--quiet" ? out->quiet : out->storm) = true;
       continue;
     }
     // HTTP/2 and TLS flags without a value.
@@ -179,6 +191,10 @@ bool parseOptions(int argc, char** argv, Options* out, int* exit_code) {
       out->head_extra += std::string(header) + "\r\n";
     } else if (flag == "--streams-per-conn") {  // HTTP/2 and TLS
       ok = parseUint(value, 1, 1u << 20, &out->streams_per_conn);
+    } else if (flag == "--storm-down") {  // reconnect storm
+      ok = parseDouble(value, 0, 3600, &out->storm_down_s);
+    } else if (flag == "--storm-after") {
+      ok = parseDouble(value, 0, 3600, &out->storm_after_s);
     } else if (flag == "--h2-window") {
       ok = parseUint(value, 65535, 0x7fffffff, &number);
       out->h2_window = static_cast<int32_t>(number);
@@ -193,6 +209,10 @@ bool parseOptions(int argc, char** argv, Options* out, int* exit_code) {
   }
   if (out->url.empty()) {
     std::fprintf(stderr, "ssegate-loadgen: --url is required\n%s", kUsage);
+    return false;
+  }
+  if (out->storm && out->idle) {
+    std::fprintf(stderr, "ssegate-loadgen: --storm and --idle exclude each other\n");
     return false;
   }
   bool loopback = (ntohl(out->target.sin_addr.s_addr) >> 24) == 127;

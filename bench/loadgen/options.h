@@ -35,6 +35,13 @@ struct Options {
   bool h2 = false;                  // --h2: HTTP/2 (h2c with prior knowledge for http://)
   uint64_t streams_per_conn = 100;  // --streams-per-conn: HTTP/2 streams per connection
   int32_t h2_window = 1 << 30;      // --h2-window: stream and connection receive window
+
+  // Reconnect storm (--storm; load_generator.h): after the ramp and warmup_s of streaming, every
+  // connection drops at once; storm_down_s later all reconnect at once with Last-Event-ID. The
+  // run ends storm_after_s after the last is back, or duration_s after the reconnect.
+  bool storm = false;
+  double storm_down_s = 2;   // --storm-down
+  double storm_after_s = 3;  // --storm-after
 };
 
 // Parses argv into *out. On --help or an error prints usage (and the error) to stderr and returns

@@ -25,17 +25,42 @@ const Stats::Field kFields[] = {
     {"bad_events", &Stats::bad_events},
 };
 
+const Stats::Field kStormFields[] = {
+    {"streaming_at_drop", &Stats::storm_streaming_at_drop},
+    {"back", &Stats::storm_back},
+    {"gaps", &Stats::storm_gaps},
+    {"dups", &Stats::storm_dups},
+    {"subscribers_with_gaps", &Stats::storm_subscribers_with_gaps},
+    {"subscribers_with_dups", &Stats::storm_subscribers_with_dups},
+    {"replayed_events", &Stats::storm_replayed},
+    {"retries", &Stats::storm_retries},
+    {"failed_connect", &Stats::storm_failed_connect},
+    {"failed_status", &Stats::storm_failed_status},
+    {"failed_closed", &Stats::storm_failed_closed},
+    {"disconnected", &Stats::storm_disconnected},
+    {"behind_at_end", &Stats::storm_behind},
+};
+
 }  // namespace
 
 std::span<const Stats::Field> Stats::fields() {
   return kFields;
 }
 
+std::span<const Stats::Field> Stats::stormFields() {
+  return kStormFields;
+}
+
 void Stats::merge(const Stats& other) {
   for (const Field& field : kFields) this->*field.second += other.*field.second;
+  for (const Field& field : kStormFields) this->*field.second += other.*field.second;
   if (other.measure_us > measure_us) measure_us = other.measure_us;
+  if (other.storm_all_back_us > storm_all_back_us) storm_all_back_us = other.storm_all_back_us;
+  if (other.storm_issue_us > storm_issue_us) storm_issue_us = other.storm_issue_us;
   latency_us.merge(other.latency_us);
   read_latency_us.merge(other.read_latency_us);
+  recovery_us.merge(other.recovery_us);
+  response_us.merge(other.response_us);
 }
 
 std::string Stats::serialize() const {
@@ -45,8 +70,15 @@ std::string Stats::serialize() const {
     out += "=" + std::to_string(this->*field.second) + " ";
   }
   out += "measure_us=" + std::to_string(measure_us) + " ";
+  for (const Field& field : kStormFields) {
+    out += field.first;
+    out += "=" + std::to_string(this->*field.second) + " ";
+  }
+  out += "all_back_us=" + std::to_string(storm_all_back_us) + " ";
+  out += "issue_us=" + std::to_string(storm_issue_us) + " ";
   return out + "\nlatency=" + latency_us.serialize() +
-         "\nread_latency=" + read_latency_us.serialize() + "\n";
+         "\nread_latency=" + read_latency_us.serialize() +
+         "\nrecovery=" + recovery_us.serialize() + "\nresponse=" + response_us.serialize() + "\n";
 }
 
 namespace {
@@ -68,8 +100,15 @@ bool Stats::parse(std::string_view text) {
     if (!parseField(&text, field.first, &(this->*field.second))) return false;
   }
   if (!parseField(&text, "measure_us", &measure_us)) return false;
+  for (const Field& field : kStormFields) {
+    if (!parseField(&text, field.first, &(this->*field.second))) return false;
+  }
+  if (!parseField(&text, "all_back_us", &storm_all_back_us)) return false;
+  if (!parseField(&text, "issue_us", &storm_issue_us)) return false;
   for (auto [key, histogram] : {std::pair{std::string_view("\nlatency="), &latency_us},
-                                std::pair{std::string_view("\nread_latency="), &read_latency_us}}) {
+                                std::pair{std::string_view("\nread_latency="), &read_latency_us},
+                                std::pair{std::string_view("\nrecovery="), &recovery_us},
+                                std::pair{std::string_view("\nresponse="), &response_us}}) {
     if (text.substr(0, key.size()) != key) return false;
     text.remove_prefix(key.size());
     size_t end = text.find('\n');

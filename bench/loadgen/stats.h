@@ -36,6 +36,27 @@ struct Stats {
   Histogram latency_us;           // kernel receive time - ts_us of window events (CLOCK_REALTIME)
   Histogram read_latency_us;      // the same, to when this process read them
 
+  // --storm only (printed as "storm"; with --storm the window is from the reconnect to the end
+  // of the observation, and latency covers the events published after the reconnect).
+  uint64_t storm_streaming_at_drop = 0;  // streaming when every connection dropped
+  uint64_t storm_back = 0;               // got a 200 and an event after the reconnect
+  uint64_t storm_gaps = 0;               // seqs skipped after the reconnect
+  uint64_t storm_dups = 0;               // seqs received again after the reconnect
+  uint64_t storm_subscribers_with_gaps = 0;
+  uint64_t storm_subscribers_with_dups = 0;
+  uint64_t storm_replayed = 0;           // events received after the reconnect, published before it
+  uint64_t storm_retries = 0;            // reconnect attempts after a failure, after the storm
+  uint64_t storm_failed_connect = 0;     // attempts after the storm: connect errors,
+  uint64_t storm_failed_status = 0;      //   non-200 answers,
+  uint64_t storm_failed_closed = 0;      //   closed before the head,
+  uint64_t storm_disconnected = 0;       //   streams ended after the 200 (reconnected)
+  uint64_t storm_behind = 0;             // not caught up with the channel at the end
+  uint64_t storm_all_back_us = 0;        // reconnect -> the last back (merged as the maximum)
+  uint64_t storm_issue_us = 0;           // time this process took to issue every connect (max)
+  Histogram recovery_us;                 // per subscriber: reconnect -> back (kernel receive
+                                         // time of its first event after the reconnect)
+  Histogram response_us;                 // per subscriber: its last request sent -> that event
+
   void merge(const Stats& other);
   // "name=value" pairs (counters, then measure_us), then one line per histogram. For the
   // process driver only.
@@ -43,8 +64,9 @@ struct Stats {
   bool parse(std::string_view text);
 
   using Field = std::pair<const char*, uint64_t Stats::*>;
-  // Every counter above, in output order.
+  // Every counter above, in output order (the storm counters apart: printed with --storm only).
   static std::span<const Field> fields();
+  static std::span<const Field> stormFields();
 };
 
 }  // namespace loadgen

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <cstring>
 
 #include "load_generator.h"
@@ -27,13 +29,21 @@ int64_t receiveTimeUs(msghdr* message) {
 
 }  // namespace
 
+int64_t realtimeUs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
 Subscriber::Subscriber(LoadGenerator* generator, uint64_t index, uint64_t channel, std::string path)
     : generator_(generator),
       codec_(this, generator->options().host_header, std::move(path),
              &generator->options().head_extra),
       sse_(this),
       index_(index),
-      channel_(channel) {}
+      channel_(channel) {
+  codec_.setLastEventId(&last_event_id);
+}
 
 void Subscriber::connect(const sockaddr_in* source) {
   ++attempts;
@@ -108,6 +118,7 @@ void Subscriber::handleWritable() {
     }
     request_sent_ += static_cast<size_t>(n);
   }
+  if (generator_->options().storm) request_us = realtimeUs();
   uv_poll_start(&poll_, UV_READABLE, &Subscriber::onPoll);
 }
 
@@ -162,7 +173,8 @@ void Subscriber::onBody(const char* data, size_t size) {
   if (!generator_->options().idle) sse_.feed(data, size);
 }
 
-void Subscriber::onEvent(std::string_view, std::string_view data) {
+void Subscriber::onEvent(std::string_view id, std::string_view data) {
+  if (generator_->options().storm && !id.empty()) last_event_id.assign(id);
   generator_->onEvent(*this, data);
 }
 
@@ -172,7 +184,7 @@ void Subscriber::fail(Failure failure, int detail) {
 }
 
 void Subscriber::end(const char* why) {
-  generator_->onDisconnected(*this, why);
+  retry_after_close_ = generator_->onDisconnected(*this, why);
   close();
 }
 

@@ -28,6 +28,9 @@ namespace loadgen {
 
 class LoadGenerator;
 
+// CLOCK_REALTIME in microseconds.
+int64_t realtimeUs();
+
 class Subscriber : public CodecListener, public SseListener {
  public:
   enum class State { kIdle, kConnecting, kWaitingHead, kStreaming, kClosing };
@@ -52,6 +55,13 @@ class Subscriber : public CodecListener, public SseListener {
   uint64_t window_delivered = 0;
   bool eligible = false;  // streaming when the measurement window opened
   int attempts = 0;
+  // --storm only: the id of the last event received (sent as Last-Event-ID when it is not
+  // empty), whether an event arrived since the storm's reconnect, and seqs skipped/repeated since.
+  std::string last_event_id;
+  bool back = false;
+  int64_t request_us = 0;  // CLOCK_REALTIME when the last request was handed to the kernel
+  uint64_t storm_gaps = 0;
+  uint64_t storm_dups = 0;
 
   // The response head and body of this subscription (also used by MuxConnection).
   bool onResponseHead(int status) override;
