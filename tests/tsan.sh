@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ThreadSanitizer build of the tests that cover the worker hand-off (DESIGN B5): the base
-# Mailbox unit tests and the integration tests (hub <-> worker posting under real load), against
-# a TSan-built ssegate. Any data race halts the process that sees it (halt_on_error=1): a unit
+# Mailbox unit tests and the integration tests (hub <-> worker posting
+# under real load; HTTP/2 and TLS; reload, drain and caps across workers), against a TSan-built
+# ssegate. Any data race halts the process that sees it (halt_on_error=1): a unit
 # test fails directly; the gateway exits non-zero, which the integration fixture reports.
 #
 #   tests/tsan.sh [--build DIR] [--filter GTEST_FILTER] [--jobs N]
@@ -26,7 +27,8 @@ done
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DSSEGATE_TSAN=ON -DSSEGATE_SANITIZE=OFF \
   -DSSEGATE_BENCH=OFF >/dev/null
-cmake --build "$build" -j"$jobs" --target ssegate unit_base integration_tests
+cmake --build "$build" -j"$jobs" --target ssegate unit_base integration_tests \
+  integration_h2_tests integration_ops_tests
 
 # second_deadlock_stack helps read lock-order reports; history_size keeps old accesses visible.
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 history_size=4 ${TSAN_OPTIONS:-}"
@@ -38,6 +40,8 @@ run() {
 run "$build/tests/unit_base" --gtest_filter='*Mailbox*'
 # The integration tests start the TSan-built gateway (SSEGATE_BINARY is baked in at build time).
 # They run one at a time: TSan slows everything ~5-10x and the tests have real-time bounds.
-run "$build/tests/integration/integration_tests" --gtest_filter="$filter"
+for suite in integration_tests integration_h2_tests integration_ops_tests; do
+  run "$build/tests/integration/$suite" --gtest_filter="$filter"
+done
 if [[ $status -eq 0 ]]; then echo "== tsan: clean"; fi
 exit "$status"
