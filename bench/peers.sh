@@ -18,12 +18,31 @@
 #   W4 reconnect storm: STORM_N subscribers (bench/peer_storm.py) drop their connections at once
 #      and reconnect with Last-Event-ID: time until all are back, gaps/dups across the storm
 #   W5 W2 at W5_SUBS/W5_RATE with 10% of the subscribers slow (they stop reading)
-# Writes bench/results/peers.jsonl (one object per step), bench/results/peers-*.png and the peer
-# section of bench/RESULTS.md (bench/peers_report.py). Stops only the processes it started.
+# TLS and HTTP/2 variants (not in the default SCENARIOS; ~15 minutes for the first three):
+#   w1tls  W1 over TLS (HTTP/1.1, ALPN http/1.1)
+#   w2tls  the W2 ladder at V_SUBS subscribers over TLS (HTTP/1.1)
+#   w2h2   the W2 ladder at V_SUBS subscribers over HTTP/2 over TLS (ALPN h2), H2_STREAMS streams
+#          per connection
+#   w4tls  W4 over TLS (HTTP/1.1; the C++ load generator's storm only)
+#   V_SUBS subscriber counts use the ladder V_LADDER_SMALL (below 5,000) or V_LADDER_LARGE.
+#   Every system gets a TLS listener beside its cleartext one, with one self-signed ECDSA P-256
+#   certificate made per run with the openssl CLI: ssegate `tls:` listener [h2, http1]; nginx
+#   (Nchan, proxy_pass) `listen ... ssl http2`; Pushpin `https_ports` (condure: TLS 1.2, no ALPN,
+#   certificate file runner/certs/default_PORT.{crt,key} beside its config). Pushpin has no
+#   HTTP/2, so w2h2 records it as unsupported. The records carry "proto" (h1, tls, h2) and the
+#   protocol/cipher openssl s_client negotiates with each system ("tls").
+# W4 client: STORM_CLIENT [loadgen] = the C++ load generator (--storm, PROCS processes), or
+#   python (bench/peer_storm.py, one process, as before); "loadgen python" runs both per system.
+# Writes OUT [bench/results/peers.jsonl] (one object per step), bench/results/peers-*.png and the
+# peer section of bench/RESULTS.md (bench/peers_report.py, from bench/results/peers.jsonl and
+# every bench/results/peers-*.jsonl; e.g. OUT=bench/results/peers-variants.jsonl for a variant
+# run). Stops only the processes it started.
 #
 # Environment: BUILD [build] SKIP_BUILD [0] SYSTEMS [ssegate nchan pushpin proxy]
 #   SCENARIOS [w1 w2 w3 w4 w5] LOADGEN_NICE [10] PROCS [2] RAMP [2000] PUSHPIN_RAMP [500]
 #   WARMUP [2] DURATION [8] SIZE [256] QUIET_WAIT [20] BUDGET_S [1500] (steps past it are skipped)
+#   V_SUBS [1000 10000] V_LADDER_SMALL [50000 100000 200000 350000]
+#   V_LADDER_LARGE [10000 25000 50000 100000 150000] H2_STREAMS [100] STORM_CLIENT [loadgen]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,7 +70,13 @@ STORM_N=${STORM_N:-10000}
 STORM_RATE=${STORM_RATE:-2}
 W5_SUBS=${W5_SUBS:-10000}
 W5_RATE=${W5_RATE:-10}
+V_SUBS=${V_SUBS:-1000 10000}
+V_LADDER_SMALL=${V_LADDER_SMALL:-50000 100000 200000 350000}
+V_LADDER_LARGE=${V_LADDER_LARGE:-10000 25000 50000 100000 150000}
+H2_STREAMS=${H2_STREAMS:-100}
+STORM_CLIENT=${STORM_CLIENT:-loadgen}
 OUT=${OUT:-bench/results/peers.jsonl}
+PROTO=h1         # h1 (cleartext HTTP/1.1), tls (HTTP/1.1 over TLS), h2 (HTTP/2 over TLS)
 HZ=$(getconf CLK_TCK)
 
 WORK=$(mktemp -d /tmp/sgp.XXXXXX)  # short: Pushpin's ZeroMQ ipc paths must stay < 107 chars
@@ -133,6 +158,7 @@ install_peers() {
   command -v pushpin >/dev/null || need+=(pushpin)
   command -v gnuplot >/dev/null || need+=(gnuplot-nox)
   command -v valgrind >/dev/null || need+=(valgrind)
+  command -v openssl >/dev/null || need+=(openssl)
   [ ${#need[@]} -eq 0 ] && return
   log "installing ${need[*]}"
   local sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
@@ -153,7 +179,27 @@ build() {
 
 # ---------------------------------------------------------------------------------------------
 # Systems. start_system SYS RATE CHANNELS sets SYS_PORT, SYS_ROOTS, FEED_PIDS, UP_PORT (the port
-# whose established connections are the system's upstream/origin-side connections).
+# whose established connections are the system's upstream/origin-side connections), and, when
+# PROTO is not h1, SYS_TLS_PORT (the subscribers' port) and SYS_TLS (what openssl negotiates).
+
+make_cert() {  # one self-signed ECDSA P-256 certificate for every system of the run
+  [ -s "$WORK/tls.crt" ] && return
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -keyout "$WORK/tls.key" -out "$WORK/tls.crt" -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>"$WORK/openssl.log" ||
+    die "openssl failed (see $WORK/openssl.log)"
+}
+tls_on() { [ "$PROTO" != h1 ]; }
+client_port() { if tls_on; then echo "$SYS_TLS_PORT"; else echo "$SYS_PORT"; fi; }
+proto_args() { if [ "$PROTO" = h2 ]; then echo "--h2 --streams-per-conn $H2_STREAMS"; fi; }
+tls_probe() {  # what a default OpenSSL client negotiates with the running system
+  SYS_TLS=null
+  tls_on || return 0
+  local alpn=http/1.1; [ "$PROTO" = h2 ] && alpn=h2
+  SYS_TLS=$(timeout 5 openssl s_client -alpn "$alpn" -connect "127.0.0.1:$SYS_TLS_PORT" \
+    </dev/null 2>&1 | awk '/^New, / {sub(/^New, /, ""); sub(/, Cipher is /, " "); t = $0}
+      /^ALPN protocol: / {a = $3} END {printf "\"%s, ALPN %s\"", t, a == "" ? "none" : a}')
+}
 
 start_origin() {  # start_origin RATE
   ORIGIN_PORT=$(free_port 19000)
@@ -171,10 +217,17 @@ start_ssegate() {
   local admin; admin=$(free_port 19901)
   sed -e "s/127.0.0.1:18080/127.0.0.1:$SYS_PORT/" -e "s/127.0.0.1:18901/127.0.0.1:$admin/" \
     -e "s/127.0.0.1:18000/127.0.0.1:$ORIGIN_PORT/" bench/core.yaml >"$WORK/ssegate.yaml"
+  if tls_on; then  # a TLS listener after the cleartext one (as in bench/h2.yaml)
+    SYS_TLS_PORT=$(free_port $((SYS_PORT + 1)))
+    awk -v tls="  - address: 127.0.0.1:$SYS_TLS_PORT\n    protocols: [h2, http1]\n    tls:\n      certificate: $WORK/tls.crt\n      private_key: $WORK/tls.key" \
+      '{print} /^    protocols: \[http1\]$/ {print tls}' "$WORK/ssegate.yaml" >"$WORK/ssegate-tls.yaml"
+    mv "$WORK/ssegate-tls.yaml" "$WORK/ssegate.yaml"
+  fi
   "$BUILD/ssegate" -c "$WORK/ssegate.yaml" --log-level warn 2>>"$WORK/ssegate.log" &
   local pid=$!
   PIDS+=("$pid"); SYS_ROOTS=("$pid")
   wait_listen "$SYS_PORT" || die "ssegate did not start"
+  if tls_on; then wait_listen "$SYS_TLS_PORT" || die "ssegate's TLS listener did not start"; fi
 }
 
 nginx_common() {  # nginx_common DIR: main context shared by the nchan and proxy instances
@@ -197,6 +250,19 @@ nginx_http_common() {
   keepalive_timeout 1h;
 EOF
 }
+nginx_tls_http() {  # http-level TLS settings; NGINX_TLS_LISTEN goes into the server block
+  tls_on || return 0
+  # TLS 1.3 as ssegate (nginx 1.22's default is TLS 1.0-1.2; the record cipher is AES-256-GCM
+  # either way)
+  echo "  ssl_certificate $WORK/tls.crt; ssl_certificate_key $WORK/tls.key;"
+  echo "  ssl_protocols TLSv1.2 TLSv1.3;"
+}
+nginx_tls_port() {  # sets SYS_TLS_PORT and NGINX_TLS_LISTEN (empty for cleartext runs)
+  NGINX_TLS_LISTEN=
+  tls_on || return 0
+  SYS_TLS_PORT=$(free_port $((SYS_PORT + 1)))
+  NGINX_TLS_LISTEN="    listen 127.0.0.1:$SYS_TLS_PORT ssl http2 backlog=8192;"
+}
 start_nginx() {  # start_nginx DIR
   nginx -t -q -c "$1/nginx.conf" -p "$1/" 2>>"$WORK/nginx.log" || die "nginx config rejected ($1)"
   nginx -c "$1/nginx.conf" -p "$1/" 2>>"$WORK/nginx.log" &
@@ -208,11 +274,13 @@ start_nginx() {  # start_nginx DIR
 start_nchan() {  # start_nchan RATE CHANNELS
   local dir=$WORK/nchan; mkdir -p "$dir"
   SYS_PORT=$(free_port 19180)
+  nginx_tls_port
   {
     echo "load_module /usr/lib/nginx/modules/ngx_nchan_module.so;"
     nginx_common "$dir"
     echo "http {"
     nginx_http_common "$dir"
+    nginx_tls_http
     cat <<EOF
   keepalive_requests 100000000;  # the publisher's keep-alive connections (default 1000)
   nchan_shared_memory_size 256m;
@@ -220,6 +288,7 @@ start_nchan() {  # start_nchan RATE CHANNELS
   nchan_message_timeout 5m;
   server {
     listen 127.0.0.1:$SYS_PORT backlog=8192;
+$NGINX_TLS_LISTEN
     location ~ ^/pub/(\w+)$ { nchan_publisher; nchan_channel_id \$1; }
     location ~ ^/events/(\w+)$ {
       nchan_subscriber eventsource; nchan_channel_id \$1;
@@ -231,6 +300,7 @@ start_nchan() {  # start_nchan RATE CHANNELS
 EOF
   } >"$dir/nginx.conf"
   start_nginx "$dir"
+  if tls_on; then wait_listen "$SYS_TLS_PORT" || die "nginx TLS listener did not start"; fi
   start_publisher nchan "$1" "$2" "127.0.0.1:$SYS_PORT"
   UP_PORT=$SYS_PORT  # publisher -> nchan connections (counted with dport = nchan port from it)
 }
@@ -239,13 +309,16 @@ start_proxy() {  # start_proxy RATE
   start_origin "$1"
   local dir=$WORK/proxy; mkdir -p "$dir"
   SYS_PORT=$(free_port 19280)
+  nginx_tls_port
   {
     nginx_common "$dir"
     echo "http {"
     nginx_http_common "$dir"
+    nginx_tls_http
     cat <<EOF
   server {
     listen 127.0.0.1:$SYS_PORT backlog=8192;
+$NGINX_TLS_LISTEN
     location ~ ^/events/(\w+)$ {
       proxy_pass http://127.0.0.1:$ORIGIN_PORT/stream/\$1;
       proxy_http_version 1.1; proxy_set_header Connection "";
@@ -256,6 +329,7 @@ start_proxy() {  # start_proxy RATE
 EOF
   } >"$dir/nginx.conf"
   start_nginx "$dir"
+  if tls_on; then wait_listen "$SYS_TLS_PORT" || die "nginx TLS listener did not start"; fi
 }
 
 start_pushpin() {  # start_pushpin RATE CHANNELS
@@ -264,8 +338,17 @@ start_pushpin() {  # start_pushpin RATE CHANNELS
   local backend; backend=$(free_port 19480)
   local off=30; while listening $((5560 + off)) || listening $((5561 + off)); do off=$((off + 10)); done
   echo "* 127.0.0.1:$backend" >"$dir/routes"
+  local https=
+  if tls_on; then  # condure: TLS 1.2, the certificate named after the port, no ALPN/HTTP/2
+    SYS_TLS_PORT=$(free_port $((SYS_PORT + 1)))
+    [ "$SYS_TLS_PORT" = "$backend" ] && SYS_TLS_PORT=$(free_port $((backend + 1)))
+    mkdir -p "$dir/runner/certs"
+    cp "$WORK/tls.crt" "$dir/runner/certs/default_$SYS_TLS_PORT.crt"
+    cp "$WORK/tls.key" "$dir/runner/certs/default_$SYS_TLS_PORT.key"
+    https="\nhttps_ports=127.0.0.1:$SYS_TLS_PORT"
+  fi
   sed -e "s|^rundir=.*|rundir=$dir/r|" -e "s|^logdir=.*|logdir=$dir/l|" \
-    -e "s|^http_port=.*|http_port=127.0.0.1:$SYS_PORT|" \
+    -e "s|^http_port=.*|http_port=127.0.0.1:$SYS_PORT$https|" \
     -e "s|^services=.*|services=condure,zurl,pushpin-proxy,pushpin-handler|" \
     -e "s|^port_offset=.*|port_offset=$off|" -e "s|^routesfile=.*|routesfile=$dir/routes|" \
     -e "s|^message_rate=.*|message_rate=0|" -e "s|^message_hwm=.*|message_hwm=0|" \
@@ -275,6 +358,7 @@ start_pushpin() {  # start_pushpin RATE CHANNELS
   local pid=$!
   PIDS+=("$pid"); SYS_ROOTS=("$pid")
   wait_listen "$SYS_PORT" || die "pushpin did not start (see $WORK/pushpin.log, $dir/l)"
+  if tls_on; then wait_listen "$SYS_TLS_PORT" || die "pushpin's TLS port did not start"; fi
   for _ in $(seq 100); do listening $((5561 + off)) && break; sleep 0.1; done
   start_publisher pushpin "$1" "$2" "127.0.0.1:$((5561 + off))" "127.0.0.1:$backend"
   UP_PORT=$backend  # zurl -> GRIP backend connections
@@ -294,12 +378,15 @@ start_publisher() {  # start_publisher TARGET RATE CHANNELS PUBLISH [BACKEND]
 
 start_system() {  # start_system SYS RATE CHANNELS
   SYS=$1
+  SYS_TLS_PORT=
+  if tls_on; then make_cert; fi
   case "$1" in
     ssegate) start_ssegate "$2" ;;
     nchan) start_nchan "$2" "$3" ;;
     pushpin) start_pushpin "$2" "$3" ;;
     proxy) start_proxy "$2" ;;
   esac
+  tls_probe
 }
 
 stop_system() {
@@ -309,12 +396,18 @@ stop_system() {
   for q in "${PIDS[@]}"; do kill -0 "$q" 2>/dev/null && keep+=("$q"); done
   PIDS=("${keep[@]}")
   SYS_ROOTS=(); FEED_PIDS=()
-  for _ in $(seq 50); do [ "$(established "$SYS_PORT")" -eq 0 ] && break; sleep 0.1; done
+  for _ in $(seq 50); do
+    [ "$(established "$SYS_PORT")" -eq 0 ] &&
+      { [ -z "$SYS_TLS_PORT" ] || [ "$(established "$SYS_TLS_PORT")" -eq 0 ]; } && break
+    sleep 0.1
+  done
 }
 
 sys_url() {  # sys_url CHANNELS
-  if [ "$1" -gt 1 ]; then echo "http://127.0.0.1:$SYS_PORT/events/ch{c}"
-  else echo "http://127.0.0.1:$SYS_PORT/events/bench"; fi
+  local base="http://127.0.0.1:$SYS_PORT"
+  if tls_on; then base="https://127.0.0.1:$SYS_TLS_PORT"; fi
+  if [ "$1" -gt 1 ]; then echo "$base/events/ch{c}"
+  else echo "$base/events/bench"; fi
 }
 sys_ramp() { if [ "$SYS" = pushpin ]; then echo "$PUSHPIN_RAMP"; else echo "$RAMP"; fi; }
 upstream_conns() {  # origin-side connections of the running system
@@ -353,7 +446,7 @@ step() {
   local scen=$1 sys=$2 n=$3 channels=$4 rate=$5
   shift 5
   STEP_P99=999999; STEP_OK=0
-  if over_budget; then log "$scen $sys n=$n rate=$rate: skipped (time budget)"; record scenario="$scen" system="$sys" subscribers="$n" channels="$channels" rate="$rate" skipped=true; return; fi
+  if over_budget; then log "$scen $sys n=$n rate=$rate: skipped (time budget)"; record scenario="$scen" system="$sys" subscribers="$n" channels="$channels" rate="$rate" proto="$PROTO" skipped=true; return; fi
   wait_quiet
   start_system "$sys" "$rate" "$channels"
   local ramp; ramp=$(sys_ramp)
@@ -362,7 +455,7 @@ step() {
   local t0; t0=$(date +%s%N)
   nice -n "$LOADGEN_NICE" "$BUILD/ssegate-loadgen" --url "$(sys_url "$channels")" \
     --channels "$channels" -n "$n" --procs "$PROCS" --ramp "$ramp" --retries 5 --retry-delay 1 \
-    --warmup "$WARMUP" --duration "$DURATION" --grace 1 --progress 0 --quiet >"$lg" \
+    --warmup "$WARMUP" --duration "$DURATION" --grace 1 --progress 0 --quiet $(proto_args) >"$lg" \
     2>>"$WORK/loadgen.log" &
   local lgpid=$!
   PIDS+=("$lgpid")
@@ -392,6 +485,7 @@ step() {
     feed=$(tail -1 "$WORK/publisher.json" 2>/dev/null | grep '^{' || echo null)
   fi
   record feed_stats="$feed" scenario="$scen" system="$sys" subscribers="$n" channels="$channels" rate="$rate" \
+    proto="$PROTO" tls="$SYS_TLS" \
     window_s="$DURATION" cpu_s="$(calc "($c1 - $c0) / $HZ" 2)" feed_cpu_s="$(calc "($f1 - $f0) / $HZ" 2)" \
     machine_busy_cpu_s="$(calc "($b1 - $b0) / $HZ" 2)" loadgen_cpu_s="$(calc "($l1 - $l0) / $HZ" 2)" \
     other_cpu_s="$(calc "(($b1 - $b0) - ($c1 - $c0) - ($f1 - $f0) - ($l1 - $l0)) / $HZ" 2)" mem_kib="$mem" rss_kib="$rss" \
@@ -405,13 +499,15 @@ step() {
 }
 
 # ---------------------------------------------------------------------------------------------
-w1() {  # idle capacity
-  local sys
+w1() { PROTO=h1; w1_run w1; }
+w1tls() { PROTO=tls; w1_run w1tls; PROTO=h1; }
+w1_run() {  # idle capacity: w1_run SCENARIO (over PROTO)
+  local scen=$1 sys
   for sys in $SYSTEMS; do
-    if over_budget; then log "w1 $sys skipped (time budget)"; continue; fi
+    if over_budget; then log "$scen $sys skipped (time budget)"; continue; fi
     wait_quiet
     start_system "$sys" 0.2 1
-    curl -s -m 1 -N -o /dev/null "$(sys_url 1)" || true
+    curl -s -k -m 1 -N -o /dev/null "$(sys_url 1)" || true
     sleep 1
     local pids base_mem base_rss ramp
     pids=$(tree "${SYS_ROOTS[@]}")
@@ -420,46 +516,60 @@ w1() {  # idle capacity
     local hold; hold=$(calc "5 + 8" 0)
     nice -n "$LOADGEN_NICE" "$BUILD/ssegate-loadgen" --url "$(sys_url 1)" -n "$IDLE_N" \
       --procs "$PROCS" --ramp "$ramp" --retries 5 --retry-delay 1 --idle --duration "$hold" \
-      --progress 0 --quiet >"$WORK/w1-$sys.json" 2>>"$WORK/loadgen.log" &
+      --progress 0 --quiet >"$WORK/$scen-$sys.json" 2>>"$WORK/loadgen.log" &
     local lgpid=$!
     PIDS+=("$lgpid")
-    local deadline=$((SECONDS + IDLE_N / ramp + 20))
-    while [ "$(established "$SYS_PORT")" -lt "$IDLE_N" ] && [ $SECONDS -lt $deadline ]; do sleep 0.5; done
+    local deadline=$((SECONDS + IDLE_N / ramp + 20)) port; port=$(client_port)
+    while [ "$(established "$port")" -lt "$IDLE_N" ] && [ $SECONDS -lt $deadline ]; do sleep 0.5; done
     sleep 2
     pids=$(tree "${SYS_ROOTS[@]}")
     local held mem rss c0 c1
-    held=$(established "$SYS_PORT")
-    [ "$SYS" = nchan ] && held=$((held - $(upstream_conns)))  # the publisher's connections
+    held=$(established "$port")
+    # the publisher's connections share Nchan's cleartext port
+    [ "$SYS" = nchan ] && [ "$port" = "$SYS_PORT" ] && held=$((held - $(upstream_conns)))
     mem=$(mem_of $pids); rss=$(rss_of $pids)
     c0=$(ticks_of $pids); sleep 5; c1=$(ticks_of $pids)
     local up; up=$(upstream_conns)
     wait "$lgpid" || true
     local ostats; ostats=$(origin_streams)
     stop_system
-    record scenario=w1 system="$sys" subscribers="$IDLE_N" held="$held" mem_before_kib="$base_mem" \
+    record scenario="$scen" proto="$PROTO" tls="$SYS_TLS" system="$sys" subscribers="$IDLE_N" held="$held" mem_before_kib="$base_mem" \
       mem_kib="$mem" rss_before_kib="$base_rss" rss_kib="$rss" \
       mem_per_conn_kib="$(calc "($mem - $base_mem) / ($held > 0 ? $held : 1)" 2)" \
       rss_per_conn_kib="$(calc "($rss - $base_rss) / ($held > 0 ? $held : 1)" 2)" \
       idle_cpu_s_per_s="$(calc "($c1 - $c0) / $HZ / 5" 3)" upstream_connections="$up" \
-      origin_stats="$ostats" ramp="$ramp" loadgen="$(cat "$WORK/w1-$sys.json" 2>/dev/null || echo '{}')"
-    log "w1 $sys: held $held, mem $base_mem -> $mem KiB, RSS $base_rss -> $rss KiB"
+      origin_stats="$ostats" ramp="$ramp" loadgen="$(cat "$WORK/$scen-$sys.json" 2>/dev/null || echo '{}')"
+    log "$scen $sys: held $held, mem $base_mem -> $mem KiB, RSS $base_rss -> $rss KiB"
   done
 }
 
-w2() {  # broadcast ladder
-  local n d sys rate
-  for n in $W2_SUBS; do
+w2() { PROTO=h1; w2_run w2 "$W2_SUBS"; }
+w2tls() { PROTO=tls; w2_run w2tls "$V_SUBS"; PROTO=h1; }
+w2h2() { PROTO=h2; w2_run w2h2 "$V_SUBS"; PROTO=h1; }
+ladder_for() {  # ladder_for SCENARIO SUBSCRIBERS: deliveries/s rungs
+  if [ "$1" = w2 ]; then echo "$W2_LADDER"
+  elif [ "$2" -lt 5000 ]; then echo "$V_LADDER_SMALL"
+  else echo "$V_LADDER_LARGE"; fi
+}
+w2_run() {  # broadcast ladder: w2_run SCENARIO "SUBSCRIBER COUNTS" (over PROTO)
+  local scen=$1 n d sys rate
+  for n in $2; do
     local alive=" $SYSTEMS "
     # The plain proxy needs 2 descriptors per subscriber and the origin one: 19k exceeds the
     # 20,000 open files per process.
     if [ "$n" -gt 15000 ]; then alive=${alive/ proxy / }; fi
-    for d in $W2_LADDER; do
+    if [ "$PROTO" = h2 ] && [[ $alive == *" pushpin "* ]]; then
+      alive=${alive/ pushpin / }
+      record scenario="$scen" system=pushpin subscribers="$n" channels=1 proto="$PROTO" \
+        unsupported="Pushpin's condure speaks HTTP/1.1 only (no ALPN h2, no h2c)"
+    fi
+    for d in $(ladder_for "$scen" "$n"); do
       for sys in $alive; do
         rate=$(calc "$d / $n" 3)
-        step w2 "$sys" "$n" 1 "$rate"
+        step "$scen" "$sys" "$n" 1 "$rate"
         if [ "$STEP_OK" != 1 ] || awk "BEGIN {exit !($STEP_P99 > 100)}"; then
           alive=${alive/ $sys / }
-          log "w2 n=$n: $sys stops at $d deliveries/s"
+          log "$scen n=$n: $sys stops at $d deliveries/s"
         fi
       done
       if [ -z "${alive// /}" ]; then break; fi
@@ -494,26 +604,50 @@ w5() {
   STEP_HOOK= STEP_HOOK_STOP= STEP_EXTRA=
 }
 
-w4() {  # reconnect storm with Last-Event-ID
-  local sys
+w4() { PROTO=h1; w4_run w4 "$STORM_CLIENT"; }
+w4tls() { PROTO=tls; w4_run w4tls loadgen; PROTO=h1; }
+w4_run() {  # reconnect storm with Last-Event-ID: w4_run SCENARIO "CLIENTS" (over PROTO)
+  local scen=$1 sys client
   for sys in $SYSTEMS; do
-    if over_budget; then log "w4 $sys skipped (time budget)"; continue; fi
-    wait_quiet
-    start_system "$sys" "$STORM_RATE" 1
-    local out=$WORK/w4-$sys.json
-    local pids c0 c1
-    pids=$(tree "${SYS_ROOTS[@]}")
-    c0=$(ticks_of $pids)
-    nice -n "$LOADGEN_NICE" python3 bench/peer_storm.py storm --url "$(sys_url 1)" -n "$STORM_N" \
-      --ramp "$(sys_ramp)" --settle 2 --down 2 --timeout 60 --after 3 >"$out" 2>>"$WORK/storm.log" || true
-    pids=$(tree "${SYS_ROOTS[@]}")
-    c1=$(ticks_of $pids)
-    local ostats; ostats=$(origin_streams)
-    stop_system
-    [ -s "$out" ] || echo '{}' >"$out"
-    record scenario=w4 system="$sys" subscribers="$STORM_N" rate="$STORM_RATE" \
-      cpu_s="$(calc "($c1 - $c0) / $HZ" 2)" origin_stats="$ostats" storm="$(cat "$out")"
-    log "w4 $sys: $(cat "$out")"
+    for client in $2; do
+      if over_budget; then log "$scen $sys $client skipped (time budget)"; continue; fi
+      wait_quiet
+      start_system "$sys" "$STORM_RATE" 1
+      local out=$WORK/$scen-$sys-$client.json
+      local pids c0 c1 cpid l0 l1 b0 b1 t0 t1
+      pids=$(tree "${SYS_ROOTS[@]}")
+      c0=$(ticks_of $pids); b0=$(busy_ticks); t0=$(date +%s%N)
+      if [ "$client" = python ]; then
+        nice -n "$LOADGEN_NICE" python3 bench/peer_storm.py storm --url "$(sys_url 1)" -n "$STORM_N" \
+          --ramp "$(sys_ramp)" --settle 2 --down 2 --timeout 60 --after 3 >"$out" 2>>"$WORK/storm.log" &
+      else
+        # Retries every 0.5 s until 60 s after the reconnect (Pushpin answers bursts with 5xx).
+        nice -n "$LOADGEN_NICE" "$BUILD/ssegate-loadgen" --url "$(sys_url 1)" -n "$STORM_N" \
+          --procs "$PROCS" --ramp "$(sys_ramp)" --retries 1000 --retry-delay 0.5 --storm \
+          --warmup 2 --storm-down 2 --storm-after 3 --duration 60 --grace 1 --progress 0 \
+          --quiet $(proto_args) >"$out" 2>>"$WORK/loadgen.log" &
+      fi
+      cpid=$!
+      PIDS+=("$cpid")
+      # The client's CPU, sampled until it exits (its processes are gone after wait).
+      l1=0
+      while kill -0 "$cpid" 2>/dev/null; do
+        l0=$(ticks_of $(tree "$cpid")); [ "$l0" -gt "$l1" ] && l1=$l0
+        pids=$(tree "${SYS_ROOTS[@]}"); c1=$(ticks_of $pids); b1=$(busy_ticks)
+        sleep 0.2
+      done
+      wait "$cpid" || log "$scen $sys $client: exit status $?"
+      t1=$(date +%s%N)
+      local ostats; ostats=$(origin_streams)
+      stop_system
+      [ -s "$out" ] || echo '{}' >"$out"
+      record scenario="$scen" client="$client" proto="$PROTO" tls="$SYS_TLS" system="$sys" \
+        subscribers="$STORM_N" rate="$STORM_RATE" cpu_s="$(calc "($c1 - $c0) / $HZ" 2)" \
+        client_cpu_s="$(calc "$l1 / $HZ" 2)" wall_s="$(calc "($t1 - $t0) / 1e9" 2)" \
+        machine_busy_cpu_s="$(calc "($b1 - $b0) / $HZ" 2)" origin_stats="$ostats" \
+        "$([ "$client" = python ] && echo storm || echo loadgen)=$(cat "$out")"
+      log "$scen $sys $client: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d.get("storm",d); print({k: s.get(k) for k in ("back","all_back_s","issue_ms","gaps","dups","retries")})' "$out" 2>/dev/null)"
+    done
   done
 }
 
@@ -527,15 +661,23 @@ main() {
     cpus="$(nproc)" kernel="$(uname -r)" loadgen_nice="$LOADGEN_NICE" procs="$PROCS" \
     ramp="$RAMP" pushpin_ramp="$PUSHPIN_RAMP" warmup_s="$WARMUP" duration_s="$DURATION" \
     size="$SIZE" systems="$SYSTEMS" scenarios="$SCENARIOS" w2_ladder="$W2_LADDER" \
-    w2_subs="$W2_SUBS" nginx="$(nginx -v 2>&1 | sed 's/.*: //')" \
+    w2_subs="$W2_SUBS" v_subs="$V_SUBS" v_ladder_small="$V_LADDER_SMALL" \
+    v_ladder_large="$V_LADDER_LARGE" h2_streams="$H2_STREAMS" storm_client="$STORM_CLIENT" \
+    storm_n="$STORM_N" out="$OUT" nginx="$(nginx -v 2>&1 | sed 's/.*: //')" \
     nchan="$(dpkg-query -W -f '${Version}' libnginx-mod-nchan 2>/dev/null || echo '?')" \
     pushpin="$(dpkg-query -W -f '${Version}' pushpin 2>/dev/null || echo '?')"
   log "work dir $WORK; systems: $SYSTEMS; scenarios: $SCENARIOS"
   local s
   for s in $SCENARIOS; do "$s"; done
   record scenario=meta_end elapsed_s=$((SECONDS - START_S))
-  python3 bench/peers_report.py "$OUT" "${REPORT_MD:-bench/RESULTS.md}" "${REPORT_DIR:-bench/results}" || die "report failed"
-  log "done in $((SECONDS - START_S)) s: $OUT, bench/RESULTS.md"
+  # The report merges the main run (peers.jsonl) with the separate runs (peers-*.jsonl).
+  local inputs=() f
+  for f in bench/results/peers.jsonl bench/results/peers-*.jsonl "$OUT"; do
+    [ -s "$f" ] && [[ " ${inputs[*]} " != *" $f "* ]] && inputs+=("$f")
+  done
+  python3 bench/peers_report.py "${inputs[0]}" "${REPORT_MD:-bench/RESULTS.md}" \
+    "${REPORT_DIR:-bench/results}" "${inputs[@]:1}" || die "report failed"
+  log "done in $((SECONDS - START_S)) s: $OUT, ${REPORT_MD:-bench/RESULTS.md}"
 }
 
 [ "${PEERS_SOURCE_ONLY:-0}" = 1 ] || { main "$@"; exit $?; }

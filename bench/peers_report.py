@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""bench/peers_report.py RESULTS.jsonl RESULTS.md PLOT_DIR
+"""bench/peers_report.py RESULTS.jsonl RESULTS.md PLOT_DIR [MORE.jsonl ...]
 
 Turns bench/peers.sh's step records into the peer section of RESULTS.md (tables of ratios
 ssegate / peer, ssegate's targets met / not met) and two gnuplot PNGs. The section starts at
 PEERS_MARK; everything before it (the core section) is kept; the callgrind section
-(CALLGRIND_MARK, written by bench/callgrind.sh) is kept after it.
+(CALLGRIND_MARK, written by bench/callgrind.sh) is kept after it. RESULTS.jsonl is the main
+run (W1-W5 over cleartext HTTP/1.1); MORE.jsonl are separate runs (TLS/HTTP/2 variants, W4
+reruns), each with its own meta record, whose records are added to the same tables or to their
+own (w1tls, w2tls, w2h2, w4 with the C++ client, w4tls).
 """
 import json
 import os
@@ -74,6 +77,11 @@ def upstream(r):
     return str(r.get("upstream_connections"))
 
 
+def run_of(r):
+    m = r.get("_meta") or {}
+    return "%s %s" % (m.get("date", "?")[:10], m.get("commit", "?"))
+
+
 def best(rows, bound):
     good = [r for r in rows if ok(r) and lat(r) is not None and lat(r) <= bound]
     return max(good, key=dps) if good else None
@@ -103,6 +111,13 @@ def section(recs, plot_dir, md_dir):
     out.append("")
     if meta.get("runs"):
         out += ["Runs merged into this section: " + meta["runs"] + ".", ""]
+    extra_metas = [r for r in recs if r.get("scenario") == "meta" and r is not meta]
+    if extra_metas:
+        out.append("Separate runs, same settings unless stated: " + "; ".join(
+            "[results/%s](results/%s): %s (%s, commit %s, %s s)" % (
+                m["_src"], m["_src"], m.get("scenarios"), m.get("date", "?")[:10],
+                m.get("commit"), m.get("_elapsed", "?")) for m in extra_metas) + ".")
+        out.append("")
     skipped = [r for r in recs if r.get("skipped")]
     if skipped:
         out.append("**Skipped for the time budget:** " + ", ".join(
@@ -244,9 +259,12 @@ def section(recs, plot_dir, md_dir):
         out.append("")
 
     # ---- W4 ---------------------------------------------------------------------------------
-    w4 = by("w4")
+    out += storm_tables(by("w4") + by("w4tls"))
+    w4 = [r for r in by("w4") if not r.get("client") and r.get("_src") == "peers.jsonl"]
     if w4:
-        out += ["### W4 reconnect storm with Last-Event-ID", "",
+        newer = any(r.get("client") for r in by("w4"))
+        out += ["%s with the Python storm client (main run, %s)" % (
+                    "#### W4" if newer else "### W4 reconnect storm", run_of(w4[0])), "",
                 "`bench/peer_storm.py storm`: the subscribers stream, then all drop their "
                 "connections at once, stay away 2 s (the events published meanwhile must be "
                 "replayed), and reconnect at once with Last-Event-ID (refused or non-200 "
@@ -291,6 +309,8 @@ def section(recs, plot_dir, md_dir):
                 "" if r is base or not base else ratio(lat(base), lat(r))))
         out.append("")
 
+    out += variant_tables(steps, by)
+
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers_notes.md")
     if os.path.exists(notes):
         out += [open(notes).read().strip(), ""]
@@ -301,6 +321,182 @@ def section(recs, plot_dir, md_dir):
             "reported apart. Everything shares 2 CPUs with the load generator.", ""]
     plots(steps, plot_dir)
     return "\n".join(out)
+
+
+def storm_row_values(r):
+    """(back, all_back_s, recovery, response or None, gaps, dups, replayed, retries, refused,
+    issue_ms or None) of a W4 record of either client."""
+    if r.get("client") == "loadgen":
+        s = (r.get("loadgen") or {}).get("storm") or {}
+        refused = "%s connect, %s non-200, %s closed" % (
+            s.get("failed_connect"), s.get("failed_status"), s.get("failed_closed"))
+        return dict(back=s.get("back"), all_back_s=s.get("all_back_s"),
+                    rec=s.get("recovery_ms") or {}, resp=s.get("response_ms") or {},
+                    gaps=s.get("gaps"), dups=s.get("dups"), replayed=s.get("replayed_events"),
+                    retries=s.get("retries"), refused=refused, issue=s.get("issue_ms"),
+                    behind=s.get("behind_at_end"))
+    s = r.get("storm") or {}
+    st = s.get("statuses") or {}
+    refused = ", ".join("%s %s" % (v, k) for k, v in sorted(st.items()) if k != "200") or "none"
+    return dict(back=s.get("back"), all_back_s=s.get("all_back_s"),
+                rec=s.get("recovery_ms") or {}, resp={}, gaps=s.get("gaps"), dups=s.get("dups"),
+                replayed=s.get("replayed_events"), retries=s.get("retries"), refused=refused,
+                issue=None, behind=None)
+
+
+def storm_tables(recs):
+    """W4 (and W4 over TLS) runs that name their client: the C++ load generator and/or the
+    Python client, per run file."""
+    recs = [r for r in recs if r.get("client")]
+    if not recs:
+        return []
+    out = ["### W4 reconnect storm with Last-Event-ID", "",
+           "The subscribers stream one channel (%s events/s), then every connection drops at "
+           "once, stays away 2 s (the events published meanwhile must be replayed), and all "
+           "reconnect at once with Last-Event-ID (a failed attempt is retried after 0.5 s, or "
+           "0.5-1 s with the Python client). Back = a 200 and a first event. **time until all "
+           "back** = from the common reconnect moment to the kernel receive timestamp of the "
+           "last subscriber's first event (C++ client; the Python client takes its own read "
+           "time). **server response** = per subscriber, request sent -> that event, i.e. "
+           "without the client's own queueing. **issue** = how long each client process took "
+           "to issue its connects (so the client's pace is visible). Replay correct = no gap "
+           "and no duplicate by seq across the storm, and no subscriber behind the channel at "
+           "the end. Clients: `loadgen` = `ssegate-loadgen --storm` (%s processes, epoll, C++), "
+           "`python` = `bench/peer_storm.py storm` (one process). Ratio = the system's time / "
+           "ssegate's with the same client and run (above 1 = ssegate is back sooner)." % (
+               recs[0].get("rate"), (recs[0].get("_meta") or {}).get("procs", 2)), "",
+           "| Run | Proto | Client | System | back | time until all back | recovery p50 / p99 | server response p50 / p99 | issue | gaps / dups / behind | replayed | retries (refused) | server CPU-s | client CPU-s | ratio |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    order = {s: i for i, s in enumerate(SYSTEMS)}
+    recs = sorted(recs, key=lambda r: (r.get("_src", ""), r["scenario"], r.get("client"),
+                                       order.get(r["system"], 9)))
+    for r in recs:
+        v = storm_row_values(r)
+        base = next((x for x in recs if x["system"] == "ssegate" and x.get("client") == r.get("client")
+                     and x["scenario"] == r["scenario"] and x.get("_src") == r.get("_src")), None)
+        bt = storm_row_values(base)["all_back_s"] if base else None
+        out.append("| %s | %s | %s | %s | %s | %s | %s / %s ms | %s | %s | %s / %s / %s | %s | %s (%s) | %s | %s | %s |" % (
+            run_of(r), r.get("proto", "h1"), r.get("client"), NAMES[r["system"]], v["back"],
+            ("%.3f s" % v["all_back_s"]) if v["all_back_s"] is not None else "not all",
+            f(v["rec"].get("p50")), f(v["rec"].get("p99")),
+            ("%s / %s ms" % (f(v["resp"].get("p50")), f(v["resp"].get("p99")))) if v["resp"] else "-",
+            ("%s ms" % f(v["issue"])) if v["issue"] is not None else "-",
+            v["gaps"], v["dups"], "-" if v["behind"] is None else v["behind"], v["replayed"],
+            v["retries"], v["refused"], f(r.get("cpu_s"), 2), f(r.get("client_cpu_s"), 2),
+            "" if r is base or bt is None or v["all_back_s"] is None else ratio(v["all_back_s"], bt)))
+    out.append("")
+    return out
+
+
+def negotiated(recs):
+    """'ssegate, nginx+Nchan: TLSv1.3 X; Pushpin: TLSv1.2 Y (ALPN: ...)' from the records' tls."""
+    groups, alpn = {}, {}
+    for r in recs:
+        t = r.get("tls")
+        if not t or r.get("proto") not in ("tls", "h2"):
+            continue
+        suite, _, a = t.partition(", ALPN ")
+        groups.setdefault(suite, [])
+        if NAMES[r["system"]] not in groups[suite]:
+            groups[suite].append(NAMES[r["system"]])
+        alpn.setdefault(NAMES[r["system"]], set()).add(a)
+    return "; ".join("%s: %s" % (", ".join(v), k) for k, v in sorted(groups.items())) + \
+        " (ALPN selected: " + ", ".join("%s %s" % (k, "/".join(sorted(v))) for k, v in
+                                       sorted(alpn.items())) + ")"
+
+
+PROTO_NAMES = {"h1": "HTTP/1.1", "tls": "HTTP/1.1 + TLS", "h2": "HTTP/2 + TLS"}
+
+
+def variant_tables(steps, by):
+    """TLS and HTTP/2 variants: W1 over TLS, and the W2 ladder over TLS and HTTP/2 over TLS."""
+    out = []
+    w1t = by("w1tls")
+    w2v = by("w2tls") + by("w2h2")
+    if not w1t and not w2v:
+        return out
+    first = (w1t + w2v)[0]
+    meta = first.get("_meta") or {}
+    out += ["### TLS and HTTP/2 variants", "",
+            "Run %s (`SCENARIOS=\"%s\"`, results/%s). Every system terminates TLS itself "
+            "with the same self-signed ECDSA P-256 certificate: ssegate's `tls:` listener, nginx "
+            "`listen ... ssl http2` (Nchan, proxy_pass; `ssl_protocols TLSv1.2 TLSv1.3`), Pushpin "
+            "`https_ports` (condure). The load generator uses TLS without verification (OpenSSL "
+            "defaults); HTTP/2 = ALPN h2 with %s streams per connection. Negotiated (openssl "
+            "s_client): %s." % (
+                run_of(first), meta.get("scenarios"), first.get("_src"),
+                meta.get("h2_streams", 100),
+                negotiated(w1t + w2v)), ""]
+    if w1t:
+        out += ["#### W1 over TLS: idle memory per connection", "",
+                "As W1 (one quiet channel, %s subscribers held), over HTTP/1.1 + TLS. Memory "
+                "ratio = ssegate / peer (below 1 = ssegate uses less); the cleartext W1 figure "
+                "from the main run beside it." % f(w1t[0]["subscribers"]), "",
+                "| System | held | memory per TLS connection | VmRSS per TLS connection | cleartext (W1) | idle CPU (cores) | upstream conns | memory ratio |",
+                "|---|---|---|---|---|---|---|---|"]
+        base = next((r for r in w1t if r["system"] == "ssegate"), None)
+        for r in w1t:
+            clear = next((x for x in by("w1", r["system"])), None)
+            out.append("| %s | %s | %s KiB | %s KiB | %s | %s | %s | %s |" % (
+                NAMES[r["system"]], r["held"], f(r["mem_per_conn_kib"], 2),
+                f(r["rss_per_conn_kib"], 2),
+                ("%s KiB" % f(clear["mem_per_conn_kib"], 2)) if clear else "-",
+                f(r["idle_cpu_s_per_s"], 3), upstream(r),
+                ratio(base["mem_per_conn_kib"], r["mem_per_conn_kib"]) if base and r is not base else ""))
+        out.append("")
+    if w2v:
+        unsupported = [r for r in steps if r.get("unsupported") and r["scenario"] in ("w2tls", "w2h2")]
+        out += ["#### W2 over TLS and HTTP/2: one channel, rising event rate until p99 > 100 ms", "",
+                "As W2. Best = the highest deliveries/s with every subscriber connected and >= 99% "
+                "of the owed events delivered within p99 <= 100 ms; CPU-s per M = the system's "
+                "CPU per million deliveries at that step. Ratio = ssegate / peer at the same "
+                "protocol (above 1 = ssegate delivers more). The cleartext HTTP/1.1 row is the "
+                "main run's W2 at the same subscriber count.", "",
+                "| Subscribers | Protocol | System | best <= 100 ms | p99 there | CPU-s per M there | best <= 50 ms | lowest step: deliveries/s, p99 | ratio (<= 100 ms) |",
+                "|---|---|---|---|---|---|---|---|---|"]
+        subs = sorted({r["subscribers"] for r in w2v})
+        for n in subs:
+            for scen, proto in (("w2", "h1"), ("w2tls", "tls"), ("w2h2", "h2")):
+                rows_n = [r for r in by(scen) if r["subscribers"] == n and not r.get("unsupported")]
+                if scen == "w2":
+                    rows_n = [r for r in rows_n if r["system"] == "ssegate"]
+                if not rows_n and scen == "w2":
+                    continue
+                sbest = best([r for r in rows_n if r["system"] == "ssegate"], 100)
+                for sysn in SYSTEMS:
+                    rs = [r for r in rows_n if r["system"] == sysn]
+                    un = next((r for r in unsupported if r["system"] == sysn and r["scenario"] == scen
+                               and r["subscribers"] == n), None)
+                    if un:
+                        out.append("| %s | %s | %s | not supported: %s | | | | | |" % (
+                            f(n), PROTO_NAMES[proto], NAMES[sysn], un["unsupported"]))
+                        continue
+                    if not rs:
+                        continue
+                    b100, b50 = best(rs, 100), best(rs, 50)
+                    low = min(rs, key=lambda r: r["rate"])
+                    out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                        f(n), PROTO_NAMES[proto] + (" (main run)" if scen == "w2" else ""),
+                        NAMES[sysn], f(dps(b100)) if b100 else "none",
+                        (f(lat(b100)) + " ms") if b100 else "-",
+                        f(cpu_per_m(b100), 2) if b100 else "-", f(dps(b50)) if b50 else "none",
+                        "%s, %s ms%s" % (f(dps(low)), f(lat(low)), "" if ok(low) else " (failed)"),
+                        "" if sysn == "ssegate" or scen == "w2" else ratio(
+                            dps(sbest) if sbest else None, dps(b100) if b100 else None)))
+        out += ["", "<details><summary>All TLS and HTTP/2 W2 steps</summary>", "",
+                "| Subscribers | Protocol | System | events/s | deliveries/s | p50 ms | p99 ms | delivered/expected | server CPU (cores) | CPU-s per M | memory KiB | feed CPU-s | load gen CPU-s | other processes CPU-s | upstream conns |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in sorted([r for r in w2v if not r.get("unsupported")],
+                        key=lambda r: (r["subscribers"], r["scenario"], SYSTEMS.index(r["system"]), r["rate"])):
+            lg = r.get("loadgen") or {}
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s/%s | %s | %s | %s | %s | %s | %s | %s |" % (
+                f(r["subscribers"]), PROTO_NAMES[r.get("proto", "h1")],
+                NAMES[r["system"]] + ("" if ok(r) else " **failed**"), f(r["rate"], 2), f(dps(r)),
+                f(lat(r, "p50")), f(lat(r)), lg.get("delivered"), lg.get("expected"),
+                f(r["cpu_s"] / r["window_s"], 2), f(cpu_per_m(r), 2), r.get("mem_kib"),
+                r.get("feed_cpu_s"), r.get("loadgen_cpu_s"), r.get("other_cpu_s"), upstream(r)))
+        out += ["", "</details>", ""]
+    return out
 
 
 def plots(steps, plot_dir):
@@ -365,11 +561,31 @@ plot %(cpu)s
         print("peers_report: gnuplot failed: %s" % e, file=sys.stderr)
 
 
+def load_run(path):
+    """The records of one run file, each tagged with its file name and the file's meta."""
+    recs = load(path)
+    meta = next((r for r in recs if r.get("scenario") == "meta"), {})
+    end = next((r for r in recs if r.get("scenario") == "meta_end"), {})
+    name = os.path.basename(path)
+    meta["_elapsed"] = end.get("elapsed_s", "?")
+    for r in recs:
+        r["_src"] = name
+        r["_meta"] = meta
+    return recs
+
+
 def main():
     src, md, plot_dir = sys.argv[1:4]
-    recs = load(src)
+    recs = load_run(src)
+    for more in sys.argv[4:]:
+        if os.path.abspath(more) != os.path.abspath(src):
+            recs += [r for r in load_run(more) if r.get("scenario") != "meta_end"]
     new = section(recs, plot_dir, os.path.dirname(md))
     text = open(md).read() if os.path.exists(md) else "# Benchmark results\n"
+    if PEERS_MARK not in text and "\n## peers:" in text:  # the mark was lost: cut at the heading
+        rest = text.split("\n## peers:", 1)[1]
+        text = text.split("\n## peers:", 1)[0] + "\n" + PEERS_MARK + (
+            "\n" + CALLGRIND_MARK + rest.split(CALLGRIND_MARK, 1)[1] if CALLGRIND_MARK in rest else "")
     head = text.split(PEERS_MARK)[0].rstrip() + "\n\n"
     tail = ""
     if CALLGRIND_MARK in text:
