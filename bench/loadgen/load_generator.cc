@@ -123,7 +123,14 @@ void LoadGenerator::onTick() {
 }
 
 void LoadGenerator::stormTick(uint64_t now) {
-  if (phase_ == Phase::kWarmup && now >= measure_start_ns_ && started_ == subscribers_.size()) {
+  // The drop waits until every subscriber is streaming and has an event (so that each one
+  // resumes with a Last-Event-ID), for at most duration_s past the planned moment.
+  if (phase_ == Phase::kWarmup && now >= measure_start_ns_ && started_ == subscribers_.size() &&
+      (with_event_ == subscribers_.size() ||
+       now >= measure_start_ns_ + secondsToNs(options_.duration_s))) {
+    stats_.storm_drop_late_us = (now - measure_start_ns_) / 1000;
+    reconnect_ns_ = now + secondsToNs(options_.storm_down_s);
+    measure_end_ns_ = reconnect_ns_ + secondsToNs(options_.duration_s);
     stormDrop();
   }
   if (phase_ == Phase::kStormDown && now >= reconnect_ns_) stormReconnect(now);
@@ -142,7 +149,9 @@ void LoadGenerator::stormDrop() {
   phase_ = Phase::kStormDown;
   retries_.clear();
   for (auto& subscriber : subscribers_) {
-    if (subscriber->state() == Subscriber::State::kStreaming) ++stats_.storm_streaming_at_drop;
+    if (subscriber->state() == Subscriber::State::kStreaming && subscriber->last_seq != 0) {
+      ++stats_.storm_streaming_at_drop;
+    }
     subscriber->close();  // quietly: no failure, no disconnect counted, no retry
   }
   streaming_ = 0;
@@ -299,6 +308,7 @@ void LoadGenerator::onEvent(Subscriber& subscriber, std::string_view data) {
   if (seq > window.max_seq) window.max_seq = seq;
   bool after_storm = phase_ == Phase::kStormBack || (options_.storm && phase_ == Phase::kGrace);
   bool fresh = true;
+  if (subscriber.last_seq == 0) ++with_event_;
   if (subscriber.last_seq != 0) {
     if (seq <= subscriber.last_seq) {
       ++stats_.dups;

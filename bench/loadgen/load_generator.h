@@ -8,7 +8,8 @@
 // With --idle the connections are held for duration_s after the ramp and nothing is parsed.
 // Per channel, the window is the seqs published after the highest seq seen when it opened, up to
 // the highest seq seen when it closed.
-// With --storm: ramp, warmup_s of streaming, then every connection closes at once (kStormDown);
+// With --storm: ramp, warmup_s of streaming (longer, up to duration_s, until every subscriber has
+// an event), then every connection closes at once (kStormDown);
 // storm_down_s later every subscriber reconnects at once with its Last-Event-ID (kStormBack,
 // the window), until storm_after_s after the last is back or duration_s after the reconnect;
 // then grace_s, after which a subscriber is "behind" if it lacks the channel's last seq seen
@@ -101,6 +102,7 @@ class LoadGenerator {
   uint64_t reconnect_ns_ = 0;        // --storm: when every subscriber reconnects (monotonic)
   int64_t reconnect_wall_us_ = 0;    // the same, CLOCK_REALTIME (older ts_us = replayed)
   uint64_t last_back_ns_ = 0;
+  size_t with_event_ = 0;  // subscribers that received at least one event
   int64_t receive_us_ = 0;  // kernel receive time of the bytes being processed (CLOCK_REALTIME)
   int64_t read_us_ = 0;     // when this process read them (CLOCK_REALTIME)
   Stats stats_;

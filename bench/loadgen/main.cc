@@ -70,12 +70,14 @@ void printJson(const loadgen::Options& options, const loadgen::Stats& stats) {
     char head[256];
     bool all_back = stats.storm_back == stats.subscribers;
     std::snprintf(head, sizeof(head),
-                  ",\"storm\":{\"down_s\":%.3f,\"all_back_s\":%s,\"issue_ms\":%.1f",
+                  ",\"storm\":{\"down_s\":%.3f,\"all_back_s\":%s,\"issue_ms\":%.1f"
+                  ",\"drop_late_ms\":%.1f",
                   options.storm_down_s,
                   all_back ? std::to_string(static_cast<double>(stats.storm_all_back_us) / 1e6)
                                  .c_str()
                            : "null",
-                  static_cast<double>(stats.storm_issue_us) / 1000.0);
+                  static_cast<double>(stats.storm_issue_us) / 1000.0,
+                  static_cast<double>(stats.storm_drop_late_us) / 1000.0);
     out += head;
     for (const loadgen::Stats::Field& field : loadgen::Stats::stormFields()) {
       out += ",\"" + std::string(field.first) + "\":" + std::to_string(stats.*field.second);

@@ -57,6 +57,7 @@ void Stats::merge(const Stats& other) {
   if (other.measure_us > measure_us) measure_us = other.measure_us;
   if (other.storm_all_back_us > storm_all_back_us) storm_all_back_us = other.storm_all_back_us;
   if (other.storm_issue_us > storm_issue_us) storm_issue_us = other.storm_issue_us;
+  if (other.storm_drop_late_us > storm_drop_late_us) storm_drop_late_us = other.storm_drop_late_us;
   latency_us.merge(other.latency_us);
   read_latency_us.merge(other.read_latency_us);
   recovery_us.merge(other.recovery_us);
@@ -76,6 +77,7 @@ std::string Stats::serialize() const {
   }
   out += "all_back_us=" + std::to_string(storm_all_back_us) + " ";
   out += "issue_us=" + std::to_string(storm_issue_us) + " ";
+  out += "drop_late_us=" + std::to_string(storm_drop_late_us) + " ";
   return out + "\nlatency=" + latency_us.serialize() +
          "\nread_latency=" + read_latency_us.serialize() +
          "\nrecovery=" + recovery_us.serialize() + "\nresponse=" + response_us.serialize() + "\n";
@@ -105,6 +107,7 @@ bool Stats::parse(std::string_view text) {
   }
   if (!parseField(&text, "all_back_us", &storm_all_back_us)) return false;
   if (!parseField(&text, "issue_us", &storm_issue_us)) return false;
+  if (!parseField(&text, "drop_late_us", &storm_drop_late_us)) return false;
   for (auto [key, histogram] : {std::pair{std::string_view("\nlatency="), &latency_us},
                                 std::pair{std::string_view("\nread_latency="), &read_latency_us},
                                 std::pair{std::string_view("\nrecovery="), &recovery_us},

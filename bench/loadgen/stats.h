@@ -38,7 +38,7 @@ struct Stats {
 
   // --storm only (printed as "storm"; with --storm the window is from the reconnect to the end
   // of the observation, and latency covers the events published after the reconnect).
-  uint64_t storm_streaming_at_drop = 0;  // streaming when every connection dropped
+  uint64_t storm_streaming_at_drop = 0;  // streaming with an event when every connection dropped
   uint64_t storm_back = 0;               // got a 200 and an event after the reconnect
   uint64_t storm_gaps = 0;               // seqs skipped after the reconnect
   uint64_t storm_dups = 0;               // seqs received again after the reconnect
@@ -53,6 +53,7 @@ struct Stats {
   uint64_t storm_behind = 0;             // not caught up with the channel at the end
   uint64_t storm_all_back_us = 0;        // reconnect -> the last back (merged as the maximum)
   uint64_t storm_issue_us = 0;           // time this process took to issue every connect (max)
+  uint64_t storm_drop_late_us = 0;       // the drop waited this long for every first event (max)
   Histogram recovery_us;                 // per subscriber: reconnect -> back (kernel receive
                                          // time of its first event after the reconnect)
   Histogram response_us;                 // per subscriber: its last request sent -> that event
