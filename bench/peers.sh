@@ -43,6 +43,8 @@
 #   WARMUP [2] DURATION [8] SIZE [256] QUIET_WAIT [20] BUDGET_S [1500] (steps past it are skipped)
 #   V_SUBS [1000 10000] V_LADDER_SMALL [50000 100000 200000 350000]
 #   V_LADDER_LARGE [10000 25000 50000 100000 150000] H2_STREAMS [100] STORM_CLIENT [loadgen]
+#   W4_REPEAT [1] (storms per system and client; W4 records the machine's TCP listen-queue
+#   overflow counters before and after each, from nstat)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -75,6 +77,7 @@ V_LADDER_SMALL=${V_LADDER_SMALL:-50000 100000 200000 350000}
 V_LADDER_LARGE=${V_LADDER_LARGE:-10000 25000 50000 100000 150000}
 H2_STREAMS=${H2_STREAMS:-100}
 STORM_CLIENT=${STORM_CLIENT:-loadgen}
+W4_REPEAT=${W4_REPEAT:-1}
 OUT=${OUT:-bench/results/peers.jsonl}
 PROTO=h1         # h1 (cleartext HTTP/1.1), tls (HTTP/1.1 over TLS), h2 (HTTP/2 over TLS)
 HZ=$(getconf CLK_TCK)
@@ -606,9 +609,15 @@ w5() {
 
 w4() { PROTO=h1; w4_run w4 "$STORM_CLIENT"; }
 w4tls() { PROTO=tls; w4_run w4tls loadgen; PROTO=h1; }
+tcp_counters() {  # machine-wide listen-queue overflow counters, as JSON (nstat, iproute2)
+  nstat -asz TcpExtListenOverflows TcpExtListenDrops TcpExtSyncookiesSent TcpExtTCPReqQFullDrop \
+    TcpRetransSegs 2>/dev/null | awk 'NR > 1 {printf "%s\"%s\":%s", n++ ? "," : "{", $1, $2}
+      END {print n ? "}" : "null"}'
+}
 w4_run() {  # reconnect storm with Last-Event-ID: w4_run SCENARIO "CLIENTS" (over PROTO)
-  local scen=$1 sys client
+  local scen=$1 sys client rep
   for sys in $SYSTEMS; do
+    for rep in $(seq "$W4_REPEAT"); do
     for client in $2; do
       if over_budget; then log "$scen $sys $client skipped (time budget)"; continue; fi
       wait_quiet
@@ -617,6 +626,7 @@ w4_run() {  # reconnect storm with Last-Event-ID: w4_run SCENARIO "CLIENTS" (ove
       local pids c0 c1 cpid l0 l1 b0 b1 t0 t1
       pids=$(tree "${SYS_ROOTS[@]}")
       c0=$(ticks_of $pids); b0=$(busy_ticks); t0=$(date +%s%N)
+      local tcp0; tcp0=$(tcp_counters)
       if [ "$client" = python ]; then
         nice -n "$LOADGEN_NICE" python3 bench/peer_storm.py storm --url "$(sys_url 1)" -n "$STORM_N" \
           --ramp "$(sys_ramp)" --settle 2 --down 2 --timeout 60 --after 3 >"$out" 2>>"$WORK/storm.log" &
@@ -638,6 +648,7 @@ w4_run() {  # reconnect storm with Last-Event-ID: w4_run SCENARIO "CLIENTS" (ove
       done
       wait "$cpid" || log "$scen $sys $client: exit status $?"
       t1=$(date +%s%N)
+      local tcp1; tcp1=$(tcp_counters)
       local ostats; ostats=$(origin_streams)
       stop_system
       [ -s "$out" ] || echo '{}' >"$out"
@@ -645,8 +656,10 @@ w4_run() {  # reconnect storm with Last-Event-ID: w4_run SCENARIO "CLIENTS" (ove
         subscribers="$STORM_N" rate="$STORM_RATE" cpu_s="$(calc "($c1 - $c0) / $HZ" 2)" \
         client_cpu_s="$(calc "$l1 / $HZ" 2)" wall_s="$(calc "($t1 - $t0) / 1e9" 2)" \
         machine_busy_cpu_s="$(calc "($b1 - $b0) / $HZ" 2)" origin_stats="$ostats" \
+        tcp_before="$tcp0" tcp_after="$tcp1" repeat="$rep" \
         "$([ "$client" = python ] && echo storm || echo loadgen)=$(cat "$out")"
-      log "$scen $sys $client: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d.get("storm",d); print({k: s.get(k) for k in ("back","all_back_s","issue_ms","gaps","dups","retries")})' "$out" 2>/dev/null)"
+      log "$scen $sys $client #$rep: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d.get("storm",d); print({k: s.get(k) for k in ("back","all_back_s","issue_ms","gaps","dups","retries")})' "$out" 2>/dev/null)"
+    done
     done
   done
 }

@@ -362,28 +362,57 @@ def storm_tables(recs):
            "to issue its connects (so the client's pace is visible). Replay correct = no gap "
            "and no duplicate by seq across the storm, and no subscriber behind the channel at "
            "the end. Clients: `loadgen` = `ssegate-loadgen --storm` (%s processes, epoll, C++), "
-           "`python` = `bench/peer_storm.py storm` (one process). Ratio = the system's time / "
-           "ssegate's with the same client and run (above 1 = ssegate is back sooner)." % (
+           "`python` = `bench/peer_storm.py storm` (one process). Repeated storms: the median "
+           "run by time is shown, with the range. Listen overflows = the machine's "
+           "TcpExtListenOverflows during the storm (nstat). Server/client CPU-s cover the whole "
+           "storm run (ramp, settle, storm, 3 s after); others = the rest of the machine's busy "
+           "time (other engineers' work, the feed). Ratio = the system's time / ssegate's with "
+           "the same client and run (above 1 = ssegate is back sooner)." % (
                recs[0].get("rate"), (recs[0].get("_meta") or {}).get("procs", 2)), "",
-           "| Run | Proto | Client | System | back | time until all back | recovery p50 / p99 | server response p50 / p99 | issue | gaps / dups / behind | replayed | retries (refused) | server CPU-s | client CPU-s | ratio |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| Run | Proto | Client | System | back | time until all back | recovery p50 / p99 | server response p50 / p99 | issue | gaps / dups / behind | replayed | retries (refused) | listen overflows | server CPU-s | client CPU-s | others CPU-s | ratio |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     order = {s: i for i, s in enumerate(SYSTEMS)}
-    recs = sorted(recs, key=lambda r: (r.get("_src", ""), r["scenario"], r.get("client"),
-                                       order.get(r["system"], 9)))
+    groups = {}
     for r in recs:
+        groups.setdefault((r.get("_src", ""), r["scenario"], r.get("client"), r["system"]), []).append(r)
+
+    def back_s(r):
+        t = storm_row_values(r)["all_back_s"]
+        return float("inf") if t is None else t
+
+    def median(rs):
+        return sorted(rs, key=back_s)[len(rs) // 2]
+
+    for key in sorted(groups, key=lambda k: (k[0], k[1], k[2], order.get(k[3], 9))):
+        rs = groups[key]
+        r = median(rs)
         v = storm_row_values(r)
-        base = next((x for x in recs if x["system"] == "ssegate" and x.get("client") == r.get("client")
-                     and x["scenario"] == r["scenario"] and x.get("_src") == r.get("_src")), None)
-        bt = storm_row_values(base)["all_back_s"] if base else None
-        out.append("| %s | %s | %s | %s | %s | %s | %s / %s ms | %s | %s | %s / %s / %s | %s | %s (%s) | %s | %s | %s |" % (
-            run_of(r), r.get("proto", "h1"), r.get("client"), NAMES[r["system"]], v["back"],
-            ("%.3f s" % v["all_back_s"]) if v["all_back_s"] is not None else "not all",
+        base_rs = groups.get((key[0], key[1], key[2], "ssegate"))
+        bt = storm_row_values(median(base_rs))["all_back_s"] if base_rs else None
+        t = ("%.3f s" % v["all_back_s"]) if v["all_back_s"] is not None else "not all"
+        if len(rs) > 1:
+            ts = sorted(back_s(x) for x in rs)
+            t = "%s (median of %d; %s-%s)" % (t, len(rs), "%.2f" % ts[0],
+                                               "%.2f" % ts[-1] if ts[-1] != float("inf") else "not all")
+        t0, t1 = r.get("tcp_before") or {}, r.get("tcp_after") or {}
+        overflow = "-"
+        if t0 and t1:
+            overflow = "%d" % (t1["TcpExtListenOverflows"] - t0["TcpExtListenOverflows"])
+            cookies = t1["TcpExtSyncookiesSent"] - t0["TcpExtSyncookiesSent"]
+            if cookies:
+                overflow += " (%d SYN cookies)" % cookies
+        others = None
+        if r.get("machine_busy_cpu_s") is not None:
+            others = r["machine_busy_cpu_s"] - r.get("cpu_s", 0) - r.get("client_cpu_s", 0)
+        out.append("| %s | %s | %s | %s | %s | %s | %s / %s ms | %s | %s | %s / %s / %s | %s | %s (%s) | %s | %s | %s | %s | %s |" % (
+            run_of(r), r.get("proto", "h1"), r.get("client"), NAMES[r["system"]], v["back"], t,
             f(v["rec"].get("p50")), f(v["rec"].get("p99")),
             ("%s / %s ms" % (f(v["resp"].get("p50")), f(v["resp"].get("p99")))) if v["resp"] else "-",
             ("%s ms" % f(v["issue"])) if v["issue"] is not None else "-",
             v["gaps"], v["dups"], "-" if v["behind"] is None else v["behind"], v["replayed"],
-            v["retries"], v["refused"], f(r.get("cpu_s"), 2), f(r.get("client_cpu_s"), 2),
-            "" if r is base or bt is None or v["all_back_s"] is None else ratio(v["all_back_s"], bt)))
+            v["retries"], v["refused"], overflow, f(r.get("cpu_s"), 2), f(r.get("client_cpu_s"), 2),
+            f(others, 2), "" if key[3] == "ssegate" or bt is None or v["all_back_s"] is None
+            else ratio(v["all_back_s"], bt)))
     out.append("")
     return out
 
