@@ -43,6 +43,8 @@
 #   WARMUP [2] DURATION [8] SIZE [256] QUIET_WAIT [20] BUDGET_S [1500] (steps past it are skipped)
 #   V_SUBS [1000 10000] V_LADDER_SMALL [50000 100000 200000 350000]
 #   V_LADDER_LARGE [10000 25000 50000 100000 150000] H2_STREAMS [100] STORM_CLIENT [loadgen]
+#   NOISY_CPU [0.25]: a W2 step (any protocol) that misses the bound while other processes used
+#   more than this many cores on average is measured once more, marked "rerun".
 #   W4_REPEAT [1] (storms per system and client; W4 records the machine's TCP listen-queue
 #   overflow counters before and after each, from nstat)
 set -euo pipefail
@@ -78,6 +80,7 @@ V_LADDER_LARGE=${V_LADDER_LARGE:-10000 25000 50000 100000 150000}
 H2_STREAMS=${H2_STREAMS:-100}
 STORM_CLIENT=${STORM_CLIENT:-loadgen}
 W4_REPEAT=${W4_REPEAT:-1}
+NOISY_CPU=${NOISY_CPU:-0.25}
 OUT=${OUT:-bench/results/peers.jsonl}
 PROTO=h1         # h1 (cleartext HTTP/1.1), tls (HTTP/1.1 over TLS), h2 (HTTP/2 over TLS)
 HZ=$(getconf CLK_TCK)
@@ -448,7 +451,7 @@ over_budget() { [ $((SECONDS - START_S)) -ge "$BUDGET_S" ]; }
 step() {
   local scen=$1 sys=$2 n=$3 channels=$4 rate=$5
   shift 5
-  STEP_P99=999999; STEP_OK=0
+  STEP_P99=999999; STEP_OK=0; STEP_OTHER=0
   if over_budget; then log "$scen $sys n=$n rate=$rate: skipped (time budget)"; record scenario="$scen" system="$sys" subscribers="$n" channels="$channels" rate="$rate" proto="$PROTO" skipped=true; return; fi
   wait_quiet
   start_system "$sys" "$rate" "$channels"
@@ -492,8 +495,10 @@ step() {
     window_s="$DURATION" cpu_s="$(calc "($c1 - $c0) / $HZ" 2)" feed_cpu_s="$(calc "($f1 - $f0) / $HZ" 2)" \
     machine_busy_cpu_s="$(calc "($b1 - $b0) / $HZ" 2)" loadgen_cpu_s="$(calc "($l1 - $l0) / $HZ" 2)" \
     other_cpu_s="$(calc "(($b1 - $b0) - ($c1 - $c0) - ($f1 - $f0) - ($l1 - $l0)) / $HZ" 2)" mem_kib="$mem" rss_kib="$rss" \
+    ${STEP_RERUN:+rerun=true} \
     processes="$nprocs" upstream_connections="$up" origin_stats="$ostats" \
     loadgen_nice="$LOADGEN_NICE" ramp="$ramp" loadgen="$(cat "$lg")" ${STEP_EXTRA:+extra="$STEP_EXTRA"}
+  STEP_OTHER=$(calc "(($b1 - $b0) - ($c1 - $c0) - ($f1 - $f0) - ($l1 - $l0)) / $HZ" 2)
   STEP_P99=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("latency_ms",{}).get("p99",999999))' "$lg")
   # OK = everyone connected, >= 99% of the owed events delivered, and >= 90% of the intended
   # deliveries/s (catches a feed that stopped publishing).
@@ -570,6 +575,13 @@ w2_run() {  # broadcast ladder: w2_run SCENARIO "SUBSCRIBER COUNTS" (over PROTO)
       for sys in $alive; do
         rate=$(calc "$d / $n" 3)
         step "$scen" "$sys" "$n" 1 "$rate"
+        # A step that missed the bound while other processes took over NOISY_CPU cores on
+        # average is measured once more (both records are kept; the rerun is marked).
+        if { [ "$STEP_OK" != 1 ] || awk "BEGIN {exit !($STEP_P99 > 100)}"; } &&
+           awk "BEGIN {exit !($STEP_OTHER > $NOISY_CPU * $DURATION)}"; then
+          log "$scen $sys n=$n: noisy step ($STEP_OTHER other CPU-s); measuring it again"
+          STEP_RERUN=1 step "$scen" "$sys" "$n" 1 "$rate"
+        fi
         if [ "$STEP_OK" != 1 ] || awk "BEGIN {exit !($STEP_P99 > 100)}"; then
           alive=${alive/ $sys / }
           log "$scen n=$n: $sys stops at $d deliveries/s"

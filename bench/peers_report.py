@@ -520,7 +520,8 @@ def variant_tables(steps, by):
             lg = r.get("loadgen") or {}
             out.append("| %s | %s | %s | %s | %s | %s | %s | %s/%s | %s | %s | %s | %s | %s | %s | %s |" % (
                 f(r["subscribers"]), PROTO_NAMES[r.get("proto", "h1")],
-                NAMES[r["system"]] + ("" if ok(r) else " **failed**"), f(r["rate"], 2), f(dps(r)),
+                NAMES[r["system"]] + (" (rerun)" if r.get("rerun") else "")
+                + ("" if ok(r) else " **failed**"), f(r["rate"], 2), f(dps(r)),
                 f(lat(r, "p50")), f(lat(r)), lg.get("delivered"), lg.get("expected"),
                 f(r["cpu_s"] / r["window_s"], 2), f(cpu_per_m(r), 2), r.get("mem_kib"),
                 r.get("feed_cpu_s"), r.get("loadgen_cpu_s"), r.get("other_cpu_s"), upstream(r)))
