@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "channel/stream_frames.h"
+#include "downstream/http2_allocator.h"
 #include "downstream/http_util.h"
 
 namespace ssegate::downstream {
@@ -75,7 +76,8 @@ bool Http2Connection::createSession() {
   // keeps idle connections small.
   nghttp2_option_set_max_deflate_dynamic_table_size(opt, 512);
   nghttp2_option_set_no_closed_streams(opt, 1);
-  int rv = nghttp2_session_server_new2(&session_, callbacks(), this, opt);
+  // Frame buffers in slots of their own: only the pages written are resident (see the allocator).
+  int rv = nghttp2_session_server_new3(&session_, callbacks(), this, opt, Http2Allocator::mem());
   nghttp2_option_del(opt);
   if (rv != 0) return false;
   const config::Config& c = *ctx_->config;
