@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "downstream/http2_allocator.h"
+
 namespace {
 
 constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -91,7 +93,11 @@ nghttp2_session* newSession(State* state) {
   nghttp2_option_set_max_settings(option, 32);
 
   nghttp2_session* session = nullptr;
-  if (nghttp2_session_server_new2(&session, callbacks, state, option) != 0) fail("session_new");
+  // Through the gateway's allocator (frame buffers in page-backed slots), as Http2Connection.
+  if (nghttp2_session_server_new3(&session, callbacks, state, option,
+                                  ssegate::downstream::Http2Allocator::mem()) != 0) {
+    fail("session_new");
+  }
   nghttp2_option_del(option);
   nghttp2_session_callbacks_del(callbacks);
 
