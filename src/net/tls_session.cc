@@ -3,6 +3,9 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <cstring>
+
 namespace ssegate::net {
 
 TlsSession::TlsSession(std::shared_ptr<TlsContext> ctx) : ctx_(std::move(ctx)) {
@@ -30,26 +33,72 @@ TlsSession::TlsSession(std::shared_ptr<TlsContext> ctx, const std::string& serve
   SSL_set_connect_state(ssl_);
 }
 
+const BIO_METHOD* TlsSession::bioMethod() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ssegate TLS buffers");
+    BIO_meth_set_read(m, &TlsSession::bioRead);
+    BIO_meth_set_write(m, &TlsSession::bioWrite);
+    BIO_meth_set_ctrl(m, &TlsSession::bioCtrl);
+    return m;
+  }();
+  return method;
+}
+
+// Empty input means "want more" (a retry), not end of file.
+int TlsSession::bioRead(BIO* bio, char* buf, int len) {
+  auto* self = static_cast<TlsSession*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  size_t left = self->in_.size() - self->in_read_;
+  if (left == 0 || len <= 0) {
+    BIO_set_retry_read(bio);
+    return -1;
+  }
+  size_t n = std::min(left, static_cast<size_t>(len));
+  memcpy(buf, self->in_.data() + self->in_read_, n);
+  self->in_read_ += n;
+  if (self->in_read_ == self->in_.size()) {
+    std::string().swap(self->in_);
+    self->in_read_ = 0;
+  }
+  return static_cast<int>(n);
+}
+
+int TlsSession::bioWrite(BIO* bio, const char* data, int len) {
+  auto* self = static_cast<TlsSession*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  if (len <= 0) return 0;
+  self->out_.append(data, static_cast<size_t>(len));
+  return len;
+}
+
+long TlsSession::bioCtrl(BIO* bio, int cmd, long, void*) {
+  auto* self = static_cast<TlsSession*>(BIO_get_data(bio));
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_PENDING:
+      return static_cast<long>(self->in_.size() - self->in_read_);
+    case BIO_CTRL_WPENDING:
+      return static_cast<long>(self->out_.size());
+    default:
+      return 0;
+  }
+}
+
 void TlsSession::init(SSL_CTX* ctx) {
   ssl_ = SSL_new(ctx);
-  in_ = BIO_new(BIO_s_mem());
-  out_ = BIO_new(BIO_s_mem());
-  BIO_set_mem_eof_return(in_, -1);  // empty input means "want more", not EOF
-  BIO_set_mem_eof_return(out_, -1);
-  SSL_set_bio(ssl_, in_, out_);
+  BIO* bio = BIO_new(bioMethod());
+  BIO_set_data(bio, this);
+  BIO_set_init(bio, 1);
+  SSL_set_bio(ssl_, bio, bio);  // one reference, for both directions
 }
 
 TlsSession::~TlsSession() {
-  SSL_free(ssl_);  // frees both BIOs
+  SSL_free(ssl_);  // frees the BIO
 }
 
 void TlsSession::feed(const char* data, size_t len) {
-  while (len > 0) {
-    int n = BIO_write(in_, data, static_cast<int>(len > (1u << 30) ? (1u << 30) : len));
-    if (n <= 0) return;
-    data += n;
-    len -= static_cast<size_t>(n);
-  }
+  in_.append(data, len);
 }
 
 TlsSession::Io TlsSession::fail(const char* what, int ret) {
@@ -117,16 +166,16 @@ void TlsSession::shutdown() {
 }
 
 size_t TlsSession::pendingOutput() const {
-  return BIO_ctrl_pending(out_);
+  return out_.size();
 }
 
 void TlsSession::takeOutput(std::string* out) {
-  size_t n = BIO_ctrl_pending(out_);
-  if (n == 0) return;
-  size_t old = out->size();
-  out->resize(old + n);
-  int got = BIO_read(out_, out->data() + old, static_cast<int>(n));
-  out->resize(old + (got > 0 ? static_cast<size_t>(got) : 0));
+  if (out->empty()) {
+    out->swap(out_);
+  } else {
+    out->append(out_);
+  }
+  std::string().swap(out_);
 }
 
 std::string_view TlsSession::alpn() const {
