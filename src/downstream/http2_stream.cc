@@ -26,7 +26,21 @@ void Http2Stream::push(const channel::EncodedEventPtr& frame) {
 
 void Http2Stream::clearPending() {
   pending_.clear();
+  pending_.shrink_to_fit();
+  pending_head_ = 0;
   pending_bytes_ = 0;
+}
+
+void Http2Stream::dropSent() {
+  constexpr size_t kKeptSlots = 4;  // an idle stream's usual batch: no allocation per event
+  if (pending_head_ == pending_.size()) {
+    pending_.clear();
+    pending_head_ = 0;
+    if (pending_.capacity() > kKeptSlots) pending_.shrink_to_fit();
+  } else if (pending_head_ >= 64 && pending_head_ * 2 >= pending_.size()) {
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(pending_head_));
+    pending_head_ = 0;
+  }
 }
 
 }  // namespace ssegate::downstream

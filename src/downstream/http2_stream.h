@@ -10,9 +10,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "channel/encoded_event.h"
 #include "downstream/access_log.h"
@@ -76,6 +76,9 @@ class Http2Stream final : public worker::Subscription {
   AccessRecord access;
 
  private:
+  // Frees the slots of sent events (all of them when none is left).
+  void dropSent();
+
   struct Pending {
     channel::EncodedEventPtr frame;
     size_t offset;
@@ -83,7 +86,10 @@ class Http2Stream final : public worker::Subscription {
   Http2Connection& conn_;
   int32_t id_;
   State state_ = State::kReadingHead;
-  std::deque<Pending> pending_;
+  // Not yet sent: [pending_head_, end). A vector, not a deque: an idle stream keeps at most a
+  // few slots (a deque keeps 576 bytes, and there can be 100 streams per connection).
+  std::vector<Pending> pending_;
+  size_t pending_head_ = 0;
   size_t pending_bytes_ = 0;
   bool eof_ = false;
   bool deferred_ = false;
@@ -91,19 +97,21 @@ class Http2Stream final : public worker::Subscription {
 
 template <typename Sink>
 void Http2Stream::pop(size_t n, Sink&& sink) {
-  while (n > 0 && !pending_.empty()) {
-    Pending& p = pending_.front();
+  while (n > 0 && pending_head_ < pending_.size()) {
+    Pending& p = pending_[pending_head_];
     std::string_view bytes = p.frame->payload().substr(p.offset);
     size_t take = bytes.size() < n ? bytes.size() : n;
     sink(p.frame, bytes.substr(0, take));
     n -= take;
     pending_bytes_ -= take;
     if (take == bytes.size()) {
-      pending_.pop_front();
+      p.frame.reset();
+      ++pending_head_;
     } else {
       p.offset += take;
     }
   }
+  dropSent();
 }
 
 }  // namespace ssegate::downstream
