@@ -6,7 +6,9 @@
 #      (utime+stime from /proc over the measurement window), p50/p99 latency, every event
 #      delivered. Target: h2/h1 >= 3.
 #   b) Gateway VmRSS per idle TLS connection holding an SSE stream: HTTP/1.1 over TLS, and h2
-#      over TLS with one stream per connection. Target: <= 20 KiB each.
+#      over TLS with one stream per connection. Target: <= 20 KiB each. h2c (no TLS) as well, to
+#      split the cost. Each on a fresh gateway process: memory one measurement freed would
+#      otherwise be reused by the next and hide part of its cost.
 #   c) One gateway process holding C_STREAMS concurrent HTTP/2 SSE streams (h2c, 100 per
 #      connection), a slower second origin, and every event reaching every stream.
 # Writes bench/results/h2.json and bench/RESULTS-h2.md.
@@ -152,6 +154,12 @@ start_gateway() {
   die "gateway did not start (see $WORK/gateway.log)"
 }
 
+# Opens both channels once (linger keeps the upstream streams) so that every phase starts warm.
+warm_channels() {
+  curl -s -m 1 -N -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/events/bench" || true
+  curl -s -m 1 -N -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/slow/bench" || true
+}
+
 # loadgen OUT URL ARGS...: runs the load generator in the background; sets LOADGEN_PID.
 loadgen() {
   local out=$1 url=$2
@@ -230,17 +238,31 @@ phase_a() {
 }
 
 # ---- b) RSS per idle TLS connection --------------------------------------------------------------
-# measure_idle NAME ARGS...: IDLE_CONNS idle connections to the TLS port; sets B_* results.
+# restart_gateway: a fresh gateway process with both channels open, so that an RSS delta holds only
+# what the connections measured after it cost.
+restart_gateway() {
+  kill -TERM "$GATEWAY_PID" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$GATEWAY_PID" 2>/dev/null || true
+  wait "$GATEWAY_PID" 2>/dev/null || true
+  forget_pid "$GATEWAY_PID"
+  start_gateway
+  warm_channels
+  log "fresh gateway pid $GATEWAY_PID"
+}
+
+# measure_idle NAME URL PORT ARGS...: IDLE_CONNS idle connections to URL (the gateway's PORT);
+# sets B_* results.
 measure_idle() {
-  local name=$1
-  shift
+  local name=$1 url=$2 port=$3
+  shift 3
   wait_closed
   sleep 1
   local before after seen ramp_s deadline
   before=$(rss_kb "$GATEWAY_PID")
   ramp_s=$(calc "$IDLE_CONNS / 1000" 0)
-  log "b) $name: $IDLE_CONNS idle TLS connections (1000/s), hold ${HOLD}s"
-  loadgen "$WORK/b-$name.json" "https://127.0.0.1:$TLS_PORT/events/bench" -n "$IDLE_CONNS" \
+  log "b) $name: $IDLE_CONNS idle connections (1000/s), hold ${HOLD}s"
+  loadgen "$WORK/b-$name.json" "$url" -n "$IDLE_CONNS" \
     --ramp 1000 --idle --duration "$((HOLD + 10))" --progress 0 "$@"
   deadline=$((SECONDS + ramp_s + 30))
   local now
@@ -250,7 +272,7 @@ measure_idle() {
     sleep 0.5
   done
   sleep "$HOLD"
-  seen=$(established "$TLS_PORT")
+  seen=$(established "$port")
   local subs tls_conns
   subs=$(metric ssegate_subscriptions)
   tls_conns=$(metric ssegate_downstream_connections 'tls="true"')
@@ -270,8 +292,14 @@ measure_idle() {
 
 phase_b() {
   B_JSON=()
-  measure_idle h1_tls
-  measure_idle h2_tls --h2 --streams-per-conn 1
+  local tls="https://127.0.0.1:$TLS_PORT/events/bench"
+  restart_gateway
+  measure_idle h1_tls "$tls" "$TLS_PORT"
+  restart_gateway
+  measure_idle h2_tls "$tls" "$TLS_PORT" --h2 --streams-per-conn 1
+  restart_gateway
+  measure_idle h2c "http://127.0.0.1:$GATEWAY_PORT/events/bench" "$GATEWAY_PORT" --h2 \
+    --streams-per-conn 1
   wait_closed
 }
 
@@ -354,6 +382,7 @@ report() {
     if [[ $PHASES == *b* ]]; then
       echo "| b) gateway RSS per idle HTTP/1.1-over-TLS connection | <= 20 KiB | $B_h1_tls_PER KiB ($B_h1_tls_BEFORE -> $B_h1_tls_AFTER KiB, $B_h1_tls_SEEN connections, $B_h1_tls_SUBS streams) | $(met "$B_h1_tls_PER <= 20") |"
       echo "| b) gateway RSS per idle h2-over-TLS connection (1 stream) | <= 20 KiB | $B_h2_tls_PER KiB ($B_h2_tls_BEFORE -> $B_h2_tls_AFTER KiB, $B_h2_tls_SEEN connections, $B_h2_tls_SUBS streams) | $(met "$B_h2_tls_PER <= 20") |"
+      echo "| b) gateway RSS per idle h2c connection (1 stream, no TLS) | (report) | $B_h2c_PER KiB ($B_h2c_BEFORE -> $B_h2c_AFTER KiB, $B_h2c_SEEN connections, $B_h2c_SUBS streams) | |"
     fi
     if [[ $PHASES == *c* ]]; then
       local f=$WORK/c.json ok
@@ -366,8 +395,9 @@ report() {
     echo "gateway's utime+stime from /proc/PID/stat over the same window. Latency is the kernel"
     echo "receive time of the bytes at the load generator minus the event's intended send time."
     echo "h1 uses the cleartext listener with one TCP connection per subscriber; h2 uses h2c (prior"
-    echo "knowledge) on the same listener. RSS is the gateway's VmRSS. The machine is shared: the"
-    echo "script waits for it to be quiet first, and reports CPU taken by other processes."
+    echo "knowledge) on the same listener. RSS is the gateway's VmRSS; each b) row is measured on a"
+    echo "fresh gateway process with its channel open. The machine is shared: the script waits for it"
+    echo "to be quiet first, and reports CPU taken by other processes."
   } >"$md"
   log "wrote $json and $md"
 }
@@ -384,9 +414,7 @@ main() {
   start_origin "$ORIGIN2_PORT" "$C_RATE"
   start_gateway
   log "gateway pid $GATEWAY_PID (h1/h2c $GATEWAY_PORT, TLS $TLS_PORT, admin $ADMIN_PORT), work dir $WORK"
-  # Open both channels once (linger keeps the upstream streams) so every phase starts warm.
-  curl -s -m 1 -N -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/events/bench" || true
-  curl -s -m 1 -N -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/slow/bench" || true
+  warm_channels
   [[ $PHASES == *a* ]] && phase_a
   [[ $PHASES == *b* ]] && phase_b
   [[ $PHASES == *c* ]] && phase_c
