@@ -45,6 +45,7 @@
 #   V_LADDER_LARGE [10000 25000 50000 100000 150000] H2_STREAMS [100] STORM_CLIENT [loadgen]
 #   NOISY_CPU [0.25]: a W2 step (any protocol) that misses the bound while other processes used
 #   more than this many cores on average is measured once more, marked "rerun".
+#   BUILD_COMMIT [HEAD]: the commit BUILD was built from, for the records (with SKIP_BUILD=1).
 #   W4_REPEAT [1] (storms per system and client; W4 records the machine's TCP listen-queue
 #   overflow counters before and after each, from nstat)
 set -euo pipefail
@@ -682,13 +683,13 @@ main() {
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   mkdir -p "$(dirname "$OUT")"
   : >"$OUT"
-  record scenario=meta date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" commit="$(git rev-parse --short HEAD)" \
+  record scenario=meta date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" commit="${BUILD_COMMIT:-$(git rev-parse --short HEAD)}" \
     cpus="$(nproc)" kernel="$(uname -r)" loadgen_nice="$LOADGEN_NICE" procs="$PROCS" \
     ramp="$RAMP" pushpin_ramp="$PUSHPIN_RAMP" warmup_s="$WARMUP" duration_s="$DURATION" \
     size="$SIZE" systems="$SYSTEMS" scenarios="$SCENARIOS" w2_ladder="$W2_LADDER" \
     w2_subs="$W2_SUBS" v_subs="$V_SUBS" v_ladder_small="$V_LADDER_SMALL" \
     v_ladder_large="$V_LADDER_LARGE" h2_streams="$H2_STREAMS" storm_client="$STORM_CLIENT" \
-    storm_n="$STORM_N" out="$OUT" nginx="$(nginx -v 2>&1 | sed 's/.*: //')" \
+    storm_n="$STORM_N" w4_repeat="$W4_REPEAT" quiet_wait="$QUIET_WAIT" out="$OUT" nginx="$(nginx -v 2>&1 | sed 's/.*: //')" \
     nchan="$(dpkg-query -W -f '${Version}' libnginx-mod-nchan 2>/dev/null || echo '?')" \
     pushpin="$(dpkg-query -W -f '${Version}' pushpin 2>/dev/null || echo '?')"
   log "work dir $WORK; systems: $SYSTEMS; scenarios: $SCENARIOS"

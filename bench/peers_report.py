@@ -82,6 +82,22 @@ def run_of(r):
     return "%s %s" % (m.get("date", "?")[:10], m.get("commit", "?"))
 
 
+def lowest(rows):
+    """The lowest-rate step; its rerun if it was measured again."""
+    if not rows:
+        return None
+    low = min(r["rate"] for r in rows)
+    return [r for r in rows if abs(r["rate"] - low) < 1e-6][-1]
+
+
+def common_rate(rows):
+    """The highest rate that every system among `rows` passed."""
+    systems = {r["system"] for r in rows if ok(r)}  # a system that failed every rung is left out
+    passed = [{r["rate"] for r in rows if r["system"] == s and ok(r)} for s in systems]
+    both = set.intersection(*passed) if passed else set()
+    return max(both) if both else None
+
+
 def best(rows, bound):
     good = [r for r in rows if ok(r) and lat(r) is not None and lat(r) <= bound]
     return max(good, key=dps) if good else None
@@ -113,10 +129,22 @@ def section(recs, plot_dir, md_dir):
         out += ["Runs merged into this section: " + meta["runs"] + ".", ""]
     extra_metas = [r for r in recs if r.get("scenario") == "meta" and r is not meta]
     if extra_metas:
-        out.append("Separate runs, same settings unless stated: " + "; ".join(
-            "[results/%s](results/%s): %s (%s, commit %s, %s s)" % (
+        def settings(m):
+            s = []
+            if m.get("systems") != meta.get("systems"):
+                s.append("systems: %s" % m.get("systems"))
+            if "w2tls" in m.get("scenarios", "") or "w2h2" in m.get("scenarios", ""):
+                s.append("ladders: %s (1k), %s (10k)" % (m.get("v_ladder_small"), m.get("v_ladder_large")))
+            if "w4" in m.get("scenarios", "") and m.get("w4_repeat", 1) != 1:
+                s.append("%s storms per system and client" % m["w4_repeat"])
+            if m.get("quiet_wait") is not None:
+                s.append("QUIET_WAIT %s s" % m["quiet_wait"])
+            return "; ".join(s)
+        out.append("Separate runs, same settings as above unless stated: " + "; ".join(
+            "[results/%s](results/%s): %s (%s, commit %s, %s s%s)" % (
                 m["_src"], m["_src"], m.get("scenarios"), m.get("date", "?")[:10],
-                m.get("commit"), m.get("_elapsed", "?")) for m in extra_metas) + ".")
+                m.get("commit"), m.get("_elapsed", "?"),
+                (", " + settings(m)) if settings(m) else "") for m in extra_metas) + ".")
         out.append("")
     skipped = [r for r in recs if r.get("skipped")]
     if skipped:
@@ -446,15 +474,22 @@ def variant_tables(steps, by):
         return out
     first = (w1t + w2v)[0]
     meta = first.get("_meta") or {}
+    runs = []
+    for r in w1t + w2v:
+        m = r.get("_meta") or {}
+        d = "%s (`SCENARIOS=\"%s\"`%s, results/%s)" % (
+            run_of(r), m.get("scenarios"), "" if m.get("systems") == "ssegate nchan pushpin proxy"
+            else ", `SYSTEMS=\"%s\"`" % m.get("systems"), r.get("_src"))
+        if d not in runs:
+            runs.append(d)
     out += ["### TLS and HTTP/2 variants", "",
-            "Run %s (`SCENARIOS=\"%s\"`, results/%s). Every system terminates TLS itself "
+            "Runs %s. Every system terminates TLS itself "
             "with the same self-signed ECDSA P-256 certificate: ssegate's `tls:` listener, nginx "
             "`listen ... ssl http2` (Nchan, proxy_pass; `ssl_protocols TLSv1.2 TLSv1.3`), Pushpin "
             "`https_ports` (condure). The load generator uses TLS without verification (OpenSSL "
             "defaults); HTTP/2 = ALPN h2 with %s streams per connection. Negotiated (openssl "
             "s_client): %s." % (
-                run_of(first), meta.get("scenarios"), first.get("_src"),
-                meta.get("h2_streams", 100),
+                "; ".join(runs), meta.get("h2_streams", 100),
                 negotiated(w1t + w2v)), ""]
     if w1t:
         out += ["#### W1 over TLS: idle memory per connection", "",
@@ -478,11 +513,15 @@ def variant_tables(steps, by):
         out += ["#### W2 over TLS and HTTP/2: one channel, rising event rate until p99 > 100 ms", "",
                 "As W2. Best = the highest deliveries/s with every subscriber connected and >= 99% "
                 "of the owed events delivered within p99 <= 100 ms; CPU-s per M = the system's "
-                "CPU per million deliveries at that step. Ratio = ssegate / peer at the same "
-                "protocol (above 1 = ssegate delivers more). The cleartext HTTP/1.1 row is the "
-                "main run's W2 at the same subscriber count.", "",
-                "| Subscribers | Protocol | System | best <= 100 ms | p99 there | CPU-s per M there | best <= 50 ms | lowest step: deliveries/s, p99 | ratio (<= 100 ms) |",
-                "|---|---|---|---|---|---|---|---|---|"]
+                "CPU per million deliveries at that step; the common rung is the highest rate that "
+                "every system of that protocol delivered in full (same deliveries/s, so CPU compares "
+                "directly). Ratio = ssegate / peer at the same protocol (above 1 = ssegate "
+                "delivers more); when neither stays within 100 ms, the ratio of p99 at the "
+                "lowest rung (below 1 = ssegate is faster). A rung measured again after a noisy "
+                "window counts with its rerun. The cleartext HTTP/1.1 row is the main run's W2 "
+                "at the same subscriber count.", "",
+                "| Subscribers | Protocol | System | best <= 100 ms | p99 there | CPU-s per M there | CPU-s per M at a common rung | best <= 50 ms | lowest step: deliveries/s, p99 | ratio (<= 100 ms; ssegate / peer) |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
         subs = sorted({r["subscribers"] for r in w2v})
         for n in subs:
             for scen, proto in (("w2", "h1"), ("w2tls", "tls"), ("w2h2", "h2")):
@@ -492,26 +531,45 @@ def variant_tables(steps, by):
                 if not rows_n and scen == "w2":
                     continue
                 sbest = best([r for r in rows_n if r["system"] == "ssegate"], 100)
+                slow = lowest([r for r in rows_n if r["system"] == "ssegate"])
+                common = common_rate(rows_n) if scen != "w2" else None
                 for sysn in SYSTEMS:
                     rs = [r for r in rows_n if r["system"] == sysn]
                     un = next((r for r in unsupported if r["system"] == sysn and r["scenario"] == scen
                                and r["subscribers"] == n), None)
                     if un:
-                        out.append("| %s | %s | %s | not supported: %s | | | | | |" % (
+                        out.append("| %s | %s | %s | not supported: %s | | | | | | |" % (
                             f(n), PROTO_NAMES[proto], NAMES[sysn], un["unsupported"]))
                         continue
                     if not rs:
                         continue
                     b100, b50 = best(rs, 100), best(rs, 50)
-                    low = min(rs, key=lambda r: r["rate"])
-                    out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    low = lowest(rs)
+                    at = [r for r in rs if common is not None and abs(r["rate"] - common) < 1e-6 and ok(r)]
+                    at = at[-1] if at else None
+                    if sysn == "ssegate" or scen == "w2":
+                        rat = ""
+                    elif sbest and b100:
+                        rat = ratio(dps(sbest), dps(b100))
+                        top = max(r["rate"] for r in rows_n)
+                        if abs(sbest["rate"] - top) < 1e-6 and abs(b100["rate"] - top) < 1e-6:
+                            rat += " (both at the top rung)"
+                    elif sbest:
+                        rat = "peer: none within 100 ms"
+                    elif slow and abs(slow["rate"] - low["rate"]) < 1e-6:
+                        rat = "none within 100 ms; p99 at %s/s: %s" % (
+                            f(dps(low)), ratio(lat(slow), lat(low)))
+                    else:
+                        rat = "-"
+                    out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                         f(n), PROTO_NAMES[proto] + (" (main run)" if scen == "w2" else ""),
                         NAMES[sysn], f(dps(b100)) if b100 else "none",
                         (f(lat(b100)) + " ms") if b100 else "-",
-                        f(cpu_per_m(b100), 2) if b100 else "-", f(dps(b50)) if b50 else "none",
+                        f(cpu_per_m(b100), 2) if b100 else "-",
+                        ("%s at %s/s" % (f(cpu_per_m(at), 2), f(dps(at)))) if at else "-",
+                        f(dps(b50)) if b50 else "none",
                         "%s, %s ms%s" % (f(dps(low)), f(lat(low)), "" if ok(low) else " (failed)"),
-                        "" if sysn == "ssegate" or scen == "w2" else ratio(
-                            dps(sbest) if sbest else None, dps(b100) if b100 else None)))
+                        rat))
         out += ["", "<details><summary>All TLS and HTTP/2 W2 steps</summary>", "",
                 "| Subscribers | Protocol | System | events/s | deliveries/s | p50 ms | p99 ms | delivered/expected | server CPU (cores) | CPU-s per M | memory KiB | feed CPU-s | load gen CPU-s | other processes CPU-s | upstream conns |",
                 "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
