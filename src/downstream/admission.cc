@@ -10,6 +10,7 @@
 #include "downstream/http_util.h"
 #include "identity/glob.h"
 #include "identity/token_source.h"
+#include "worker/shared_state.h"
 #include "worker/worker.h"
 
 namespace ssegate::downstream {
@@ -329,6 +330,14 @@ std::shared_ptr<void> Admitter::admit(worker::Worker& worker,
 
   done(d.complete(Who{}));  // anonymous (refused by complete() when the route requires auth)
   return nullptr;
+}
+
+const char* Admitter::refuseConnection(const worker::SharedState& shared, const char* log_tag) {
+  const bool draining = shared.draining.load(std::memory_order_relaxed);
+  metrics().reject(draining ? Reject::kDraining : Reject::kMaxConnections);
+  LOG_WARN(log_tag,
+           "rejected a connection: " << (draining ? "draining" : "limits.max_connections reached"));
+  return draining ? "shutting down" : "too many connections";
 }
 
 }  // namespace ssegate::downstream

@@ -18,7 +18,8 @@
 
 namespace ssegate::worker {
 class Worker;
-}
+struct SharedState;
+}  // namespace ssegate::worker
 
 namespace ssegate::downstream {
 
@@ -43,6 +44,11 @@ class Admitter {
   static std::shared_ptr<void> admit(worker::Worker& worker,
                                      std::shared_ptr<const DownstreamContext> ctx,
                                      StreamRequest req, Done done);
+
+  // A connection the listener accepted over limits.max_connections or while draining
+  // (SharedState::admitConnection): counts the rejection, logs it under `log_tag`, and returns
+  // the one-line reason for the client ("shutting down" or "too many connections").
+  static const char* refuseConnection(const worker::SharedState& shared, const char* log_tag);
 };
 
 }  // namespace ssegate::downstream

@@ -64,11 +64,7 @@ void Http1Connection::start(std::unique_ptr<net::Transport> transport, int rejec
   head_->parser.data = this;
   transport_->setHandler(this);
   if (reject_status != 0) {
-    bool draining = ctx_->shared->draining.load(std::memory_order_relaxed);
-    metrics().reject(draining ? Reject::kDraining : Reject::kMaxConnections);
-    LOG_WARN("http1", "rejected a connection: " << (draining ? "draining"
-                                                             : "limits.max_connections reached"));
-    respondError(reject_status, draining ? "shutting down" : "too many connections");
+    respondError(reject_status, Admitter::refuseConnection(*ctx_->shared, "http1"));
     return;
   }
   if (!initial.empty()) onTransportData(initial.data(), initial.size());

@@ -53,11 +53,7 @@ void Http2Connection::start(std::unique_ptr<net::Transport> transport, int rejec
     return;
   }
   if (reject_status != 0) {
-    bool draining = ctx_->shared->draining.load(std::memory_order_relaxed);
-    metrics().reject(draining ? Reject::kDraining : Reject::kMaxConnections);
-    LOG_WARN("h2", "rejected a connection: " << (draining ? "draining"
-                                                          : "limits.max_connections reached"));
-    goAway(NGHTTP2_REFUSED_STREAM, draining ? "shutting down" : "too many connections");
+    goAway(NGHTTP2_REFUSED_STREAM, Admitter::refuseConnection(*ctx_->shared, "h2"));
   }
   if (!initial.empty()) onTransportData(initial.data(), initial.size());
   worker_.markDirty(this);
