@@ -2,7 +2,10 @@
 //
 // Owned by one connection on one loop. Segments keep their buffers alive (shared_ptr) until the
 // kernel has taken the bytes. flush() does at most one uv_write in flight (DESIGN B2): it first
-// tries a synchronous writev (uv_try_write) and only queues in libuv what the socket refused.
+// tries a synchronous send()/sendmsg() on a TCP socket (uv_try_write on other streams) and only
+// queues in libuv what the socket refused. send() rather than libuv's write()/writev() skips the
+// VFS write path: 7% less gateway CPU per delivery at 10k subscribers x 10 events/s (bench/run.sh
+// core, 4 alternating runs each: 4.72 vs 5.08 CPU-s per million).
 // bytes() is what the soft/hard subscriber-buffer limits are measured against.
 #pragma once
 
