@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,25 +18,68 @@
 namespace ssegate::net {
 namespace {
 
-// A libuv pipe handle on one end of a socketpair (the stream the queue writes to) and the raw,
-// non-blocking other end (the "peer", read directly by the test).
-class WriteQueueTest : public ::testing::Test {
+// The stream the queue writes to, and the raw, non-blocking other end (the "peer", read directly
+// by the test). Parameter false: a libuv pipe handle on one end of a socketpair (WriteQueue
+// writes with uv_try_write); true: a libuv TCP handle on a loopback connection (WriteQueue
+// writes with send()/sendmsg()).
+class WriteQueueTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     signal(SIGPIPE, SIG_IGN);
     ASSERT_EQ(uv_loop_init(&loop_), 0);
+    ASSERT_NO_FATAL_FAILURE(openWriter());
+  }
+
+  bool tcp() const { return GetParam(); }
+
+  // A fresh writer handle and peer.
+  void openWriter() {
     int fds[2];
-    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    if (tcp()) {
+      ASSERT_NO_FATAL_FAILURE(tcpPair(fds));
+    } else {
+      ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    }
     writer_fd_ = fds[0];
     peer_ = fds[1];
     ASSERT_EQ(fcntl(peer_, F_SETFL, fcntl(peer_, F_GETFL) | O_NONBLOCK), 0);
-    ASSERT_EQ(uv_pipe_init(&loop_, &pipe_, 0), 0);
-    ASSERT_EQ(uv_pipe_open(&pipe_, writer_fd_), 0);
+    if (tcp()) {
+      ASSERT_EQ(uv_tcp_init(&loop_, &tcp_), 0);
+      ASSERT_EQ(uv_tcp_open(&tcp_, writer_fd_), 0);
+    } else {
+      ASSERT_EQ(uv_pipe_init(&loop_, &pipe_, 0), 0);
+      ASSERT_EQ(uv_pipe_open(&pipe_, writer_fd_), 0);
+    }
+  }
+
+  // A connected loopback TCP pair: fds[0] the client end, fds[1] the accepted end. The peer's
+  // receive buffer is small, so that a few hundred KB fill the path as with the socketpair.
+  static void tcpPair(int fds[2]) {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(listener, 0);
+    int small = 4096;
+    ASSERT_EQ(setsockopt(listener, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(listen(listener, 1), 0);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_EQ(connect(fds[0], reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    fds[1] = accept(listener, nullptr, nullptr);
+    close(listener);
+    ASSERT_GE(fds[1], 0);
+  }
+
+  uv_handle_t* handle() {
+    return tcp() ? reinterpret_cast<uv_handle_t*>(&tcp_) : reinterpret_cast<uv_handle_t*>(&pipe_);
   }
 
   void TearDown() override {
     if (peer_ >= 0) close(peer_);
-    uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), nullptr);
+    uv_close(handle(), nullptr);
     // Only the closing pipe is left; this returns after its close callback (and a cancelled
     // write's callback, if one was in flight).
     uv_run(&loop_, UV_RUN_DEFAULT);
@@ -48,7 +92,7 @@ class WriteQueueTest : public ::testing::Test {
     ASSERT_EQ(setsockopt(writer_fd_, SOL_SOCKET, SO_SNDBUF, &size, sizeof size), 0);
   }
 
-  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&pipe_); }
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(handle()); }
 
   int flush() { return q_.flush(stream(), this, &WriteQueueTest::onDone); }
 
@@ -101,6 +145,7 @@ class WriteQueueTest : public ::testing::Test {
 
   uv_loop_t loop_{};
   uv_pipe_t pipe_{};
+  uv_tcp_t tcp_{};
   int writer_fd_ = -1;
   int peer_ = -1;
   WriteQueue q_;
@@ -109,7 +154,7 @@ class WriteQueueTest : public ::testing::Test {
   std::string received_;
 };
 
-TEST_F(WriteQueueTest, BytesAccounting) {
+TEST_P(WriteQueueTest, BytesAccounting) {
   EXPECT_TRUE(q_.empty());
   EXPECT_EQ(q_.bytes(), 0u);
   EXPECT_FALSE(q_.writing());
@@ -141,7 +186,7 @@ TEST_F(WriteQueueTest, BytesAccounting) {
   EXPECT_TRUE(statuses_.empty());
 }
 
-TEST_F(WriteQueueTest, FlushOfEmptyQueueDoesNothing) {
+TEST_P(WriteQueueTest, FlushOfEmptyQueueDoesNothing) {
   EXPECT_EQ(flush(), 0);
   EXPECT_FALSE(q_.writing());
   stepWithoutReading(2);
@@ -149,7 +194,7 @@ TEST_F(WriteQueueTest, FlushOfEmptyQueueDoesNothing) {
   EXPECT_EQ(readPeer(), 0u);
 }
 
-TEST_F(WriteQueueTest, AppendCopyOwnsItsBytes) {
+TEST_P(WriteQueueTest, AppendCopyOwnsItsBytes) {
   std::string source = "original";
   q_.appendCopy(source);
   source.assign("CHANGED!");
@@ -158,7 +203,7 @@ TEST_F(WriteQueueTest, AppendCopyOwnsItsBytes) {
   EXPECT_EQ(received_, "original");
 }
 
-TEST_F(WriteQueueTest, SynchronousWriteReleasesOwners) {
+TEST_P(WriteQueueTest, SynchronousWriteReleasesOwners) {
   auto a = std::make_shared<std::string>("aaa");
   auto b = std::make_shared<std::string>("bbb");
   q_.append(a, *a);
@@ -173,7 +218,7 @@ TEST_F(WriteQueueTest, SynchronousWriteReleasesOwners) {
   EXPECT_EQ(received_, "aaabbbaaa");
 }
 
-TEST_F(WriteQueueTest, PartialWriteWhenPeerDoesNotRead) {
+TEST_P(WriteQueueTest, PartialWriteWhenPeerDoesNotRead) {
   shrinkSendBuffer();
   const std::string data = pattern(1 << 20, 1);
   auto owner = std::make_shared<std::string>(data);
@@ -210,7 +255,7 @@ TEST_F(WriteQueueTest, PartialWriteWhenPeerDoesNotRead) {
   for (int s : statuses_) EXPECT_EQ(s, 0);
 }
 
-TEST_F(WriteQueueTest, AppendedBufferKeptAliveUntilWritten) {
+TEST_P(WriteQueueTest, AppendedBufferKeptAliveUntilWritten) {
   shrinkSendBuffer();
   q_.appendCopy(pattern(512 * 1024, 2));
   ASSERT_EQ(flush(), 0);
@@ -237,7 +282,7 @@ TEST_F(WriteQueueTest, AppendedBufferKeptAliveUntilWritten) {
   EXPECT_EQ(received_.substr(0, 512 * 1024), pattern(512 * 1024, 2));
 }
 
-TEST_F(WriteQueueTest, ManySegmentsWrittenInOrderSynchronously) {
+TEST_P(WriteQueueTest, ManySegmentsWrittenInOrderSynchronously) {
   // More than the 64 iovecs of one writev: the queue loops over batches.
   std::vector<std::shared_ptr<std::string>> owners;
   std::string expected;
@@ -257,7 +302,7 @@ TEST_F(WriteQueueTest, ManySegmentsWrittenInOrderSynchronously) {
   for (const auto& o : owners) EXPECT_EQ(o.use_count(), 1);
 }
 
-TEST_F(WriteQueueTest, ManySegmentsWithPartialWrites) {
+TEST_P(WriteQueueTest, ManySegmentsWithPartialWrites) {
   shrinkSendBuffer();
   std::vector<std::shared_ptr<std::string>> owners;
   std::string expected;
@@ -282,7 +327,7 @@ TEST_F(WriteQueueTest, ManySegmentsWithPartialWrites) {
   for (const auto& o : owners) EXPECT_EQ(o.use_count(), 1);
 }
 
-TEST_F(WriteQueueTest, AppendsDuringDrainArriveInOrder) {
+TEST_P(WriteQueueTest, AppendsDuringDrainArriveInOrder) {
   shrinkSendBuffer();
   std::string expected;
   for (int round = 0; round < 20; ++round) {
@@ -298,7 +343,7 @@ TEST_F(WriteQueueTest, AppendsDuringDrainArriveInOrder) {
   EXPECT_TRUE(received_ == expected);
 }
 
-TEST_F(WriteQueueTest, DoneCallbackReportsWriteError) {
+TEST_P(WriteQueueTest, DoneCallbackReportsWriteError) {
   shrinkSendBuffer();
   reflush_ = false;
   q_.appendCopy(pattern(1 << 20, 3));
@@ -318,9 +363,15 @@ TEST_F(WriteQueueTest, DoneCallbackReportsWriteError) {
   EXPECT_EQ(q_.bytes(), pending);
 }
 
-TEST_F(WriteQueueTest, FlushReturnsErrorWhenPeerIsGone) {
+TEST_P(WriteQueueTest, FlushReturnsErrorWhenPeerIsGone) {
   close(peer_);
   peer_ = -1;
+  if (tcp()) {
+    // TCP learns that the peer is gone from the RST its first bytes provoke.
+    q_.appendCopy("first");
+    ASSERT_EQ(flush(), 0);
+    usleep(20 * 1000);
+  }
   q_.appendCopy("data");
   int r = flush();
   EXPECT_LT(r, 0);
@@ -328,7 +379,7 @@ TEST_F(WriteQueueTest, FlushReturnsErrorWhenPeerIsGone) {
   EXPECT_FALSE(q_.writing());
 }
 
-TEST_F(WriteQueueTest, ClearFreesEverything) {
+TEST_P(WriteQueueTest, ClearFreesEverything) {
   auto a = std::make_shared<std::string>("abc");
   q_.append(a, *a);
   q_.appendCopy("def");
@@ -346,14 +397,14 @@ TEST_F(WriteQueueTest, ClearFreesEverything) {
   EXPECT_EQ(received_, "xyz");
 }
 
-TEST_F(WriteQueueTest, CloseWithWriteInFlightCancels) {
+TEST_P(WriteQueueTest, CloseWithWriteInFlightCancels) {
   shrinkSendBuffer();
   reflush_ = false;
   auto owner = std::make_shared<std::string>(pattern(1 << 20, 4));
   q_.append(owner, *owner);
   ASSERT_EQ(flush(), 0);
   ASSERT_TRUE(q_.writing());
-  uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), nullptr);
+  uv_close(handle(), nullptr);
   q_.clear();
   EXPECT_EQ(owner.use_count(), 1);
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -361,14 +412,15 @@ TEST_F(WriteQueueTest, CloseWithWriteInFlightCancels) {
   EXPECT_EQ(statuses_[0], UV_ECANCELED);
   EXPECT_EQ(q_.bytes(), 0u);
   EXPECT_FALSE(q_.writing());
-  // TearDown closes the pipe again; re-init a fresh one so that it has something to close.
-  int fds[2];
-  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  // TearDown closes the handle again; open a fresh one so that it has something to close.
   close(peer_);
-  peer_ = fds[1];
-  ASSERT_EQ(uv_pipe_init(&loop_, &pipe_, 0), 0);
-  ASSERT_EQ(uv_pipe_open(&pipe_, fds[0]), 0);
+  ASSERT_NO_FATAL_FAILURE(openWriter());
 }
+
+INSTANTIATE_TEST_SUITE_P(Streams, WriteQueueTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? std::string("Tcp") : std::string("Pipe");
+                         });
 
 }  // namespace
 }  // namespace ssegate::net
