@@ -170,8 +170,7 @@ void LoadGenerator::stormReconnect(uint64_t now) {
     subscriber->back = false;
     subscriber->attempts = 0;
     if (subscriber->state() != Subscriber::State::kIdle) continue;  // still closing: unlikely
-    subscriber->connect(sources.empty() ? nullptr
-                                        : &sources[subscriber->index() % sources.size()]);
+    subscriber->connect(sources.empty() ? nullptr : &sources[subscriber->index() % sources.size()]);
   }
   stats_.storm_issue_us = (uv_hrtime() - reconnect_ns_) / 1000;
 }

@@ -99,10 +99,10 @@ class LoadGenerator {
   uint64_t end_ns_;
   uint64_t next_progress_ns_;
   uint64_t window_opened_ns_ = 0;
-  uint64_t reconnect_ns_ = 0;        // --storm: when every subscriber reconnects (monotonic)
-  int64_t reconnect_wall_us_ = 0;    // the same, CLOCK_REALTIME (older ts_us = replayed)
+  uint64_t reconnect_ns_ = 0;      // --storm: when every subscriber reconnects (monotonic)
+  int64_t reconnect_wall_us_ = 0;  // the same, CLOCK_REALTIME (older ts_us = replayed)
   uint64_t last_back_ns_ = 0;
-  size_t with_event_ = 0;  // subscribers that received at least one event
+  size_t with_event_ = 0;   // subscribers that received at least one event
   int64_t receive_us_ = 0;  // kernel receive time of the bytes being processed (CLOCK_REALTIME)
   int64_t read_us_ = 0;     // when this process read them (CLOCK_REALTIME)
   Stats stats_;

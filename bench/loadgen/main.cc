@@ -47,7 +47,9 @@ std::string latencyJson(const loadgen::Histogram& histogram) {
 
 void printJson(const loadgen::Options& options, const loadgen::Stats& stats) {
   std::string out = "{\"mode\":" +
-                    jsonString(options.idle ? "idle" : options.storm ? "storm" : "stream") +
+                    jsonString(options.idle    ? "idle"
+                               : options.storm ? "storm"
+                                               : "stream") +
                     ",\"url\":" + jsonString(options.url) +
                     ",\"processes\":" + std::to_string(options.processes) +
                     ",\"channels\":" + std::to_string(options.channels);
@@ -73,9 +75,9 @@ void printJson(const loadgen::Options& options, const loadgen::Stats& stats) {
                   ",\"storm\":{\"down_s\":%.3f,\"all_back_s\":%s,\"issue_ms\":%.1f"
                   ",\"drop_late_ms\":%.1f",
                   options.storm_down_s,
-                  all_back ? std::to_string(static_cast<double>(stats.storm_all_back_us) / 1e6)
-                                 .c_str()
-                           : "null",
+                  all_back
+                      ? std::to_string(static_cast<double>(stats.storm_all_back_us) / 1e6).c_str()
+                      : "null",
                   static_cast<double>(stats.storm_issue_us) / 1000.0,
                   static_cast<double>(stats.storm_drop_late_us) / 1000.0);
     out += head;

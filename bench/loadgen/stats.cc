@@ -79,8 +79,8 @@ std::string Stats::serialize() const {
   out += "issue_us=" + std::to_string(storm_issue_us) + " ";
   out += "drop_late_us=" + std::to_string(storm_drop_late_us) + " ";
   return out + "\nlatency=" + latency_us.serialize() +
-         "\nread_latency=" + read_latency_us.serialize() +
-         "\nrecovery=" + recovery_us.serialize() + "\nresponse=" + response_us.serialize() + "\n";
+         "\nread_latency=" + read_latency_us.serialize() + "\nrecovery=" + recovery_us.serialize() +
+         "\nresponse=" + response_us.serialize() + "\n";
 }
 
 namespace {

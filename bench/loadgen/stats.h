@@ -44,19 +44,19 @@ struct Stats {
   uint64_t storm_dups = 0;               // seqs received again after the reconnect
   uint64_t storm_subscribers_with_gaps = 0;
   uint64_t storm_subscribers_with_dups = 0;
-  uint64_t storm_replayed = 0;           // events received after the reconnect, published before it
-  uint64_t storm_retries = 0;            // reconnect attempts after a failure, after the storm
-  uint64_t storm_failed_connect = 0;     // attempts after the storm: connect errors,
-  uint64_t storm_failed_status = 0;      //   non-200 answers,
-  uint64_t storm_failed_closed = 0;      //   closed before the head,
-  uint64_t storm_disconnected = 0;       //   streams ended after the 200 (reconnected)
-  uint64_t storm_behind = 0;             // not caught up with the channel at the end
-  uint64_t storm_all_back_us = 0;        // reconnect -> the last back (merged as the maximum)
-  uint64_t storm_issue_us = 0;           // time this process took to issue every connect (max)
-  uint64_t storm_drop_late_us = 0;       // the drop waited this long for every first event (max)
-  Histogram recovery_us;                 // per subscriber: reconnect -> back (kernel receive
-                                         // time of its first event after the reconnect)
-  Histogram response_us;                 // per subscriber: its last request sent -> that event
+  uint64_t storm_replayed = 0;        // events received after the reconnect, published before it
+  uint64_t storm_retries = 0;         // reconnect attempts after a failure, after the storm
+  uint64_t storm_failed_connect = 0;  // attempts after the storm: connect errors,
+  uint64_t storm_failed_status = 0;   //   non-200 answers,
+  uint64_t storm_failed_closed = 0;   //   closed before the head,
+  uint64_t storm_disconnected = 0;    //   streams ended after the 200 (reconnected)
+  uint64_t storm_behind = 0;          // not caught up with the channel at the end
+  uint64_t storm_all_back_us = 0;     // reconnect -> the last back (merged as the maximum)
+  uint64_t storm_issue_us = 0;        // time this process took to issue every connect (max)
+  uint64_t storm_drop_late_us = 0;    // the drop waited this long for every first event (max)
+  Histogram recovery_us;              // per subscriber: reconnect -> back (kernel receive
+                                      // time of its first event after the reconnect)
+  Histogram response_us;              // per subscriber: its last request sent -> that event
 
   void merge(const Stats& other);
   // "name=value" pairs (counters, then measure_us), then one line per histogram. For the
