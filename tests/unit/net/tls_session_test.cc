@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "net/tls_context.h"
 #include "net/tls_session.h"
@@ -43,16 +45,23 @@ class TlsSessionTest : public ::testing::Test {
     }
   }
 
+  // A server context for the test certificate (offering `alpn`) and a verifying client context
+  // that trusts it; fails the test if either cannot be built.
+  void contexts(std::vector<std::string> alpn, std::shared_ptr<TlsContext>* server,
+                std::shared_ptr<TlsContext>* client) {
+    std::string error;
+    *server = TlsContext::createServer(dir_ + "/cert.pem", dir_ + "/key.pem", alpn, &error);
+    ASSERT_TRUE(*server) << error;
+    *client = TlsContext::createClient(true, dir_ + "/cert.pem", &error);
+    ASSERT_TRUE(*client) << error;
+  }
+
   std::string dir_;
 };
 
 TEST_F(TlsSessionTest, HandshakeAlpnAndData) {
-  std::string error;
-  auto server =
-      TlsContext::createServer(dir_ + "/cert.pem", dir_ + "/key.pem", {"h2", "http/1.1"}, &error);
-  ASSERT_TRUE(server) << error;
-  auto client = TlsContext::createClient(true, dir_ + "/cert.pem", &error);
-  ASSERT_TRUE(client) << error;
+  std::shared_ptr<TlsContext> server, client;
+  ASSERT_NO_FATAL_FAILURE(contexts({"h2", "http/1.1"}, &server, &client));
   TlsSession s(server);
   static const unsigned char kAlpn[] = "\x08http/1.1\x02h2";
   // The client prefers http/1.1; the server's order (h2 first) wins.
@@ -75,11 +84,8 @@ TEST_F(TlsSessionTest, HandshakeAlpnAndData) {
 // Ciphertext fed in pieces (a record split across reads) decrypts once complete; output is
 // appended to what the caller already holds; nothing is left waiting afterwards.
 TEST_F(TlsSessionTest, PartialRecordsAndAppendedOutput) {
-  std::string error;
-  auto server = TlsContext::createServer(dir_ + "/cert.pem", dir_ + "/key.pem", {"h2"}, &error);
-  ASSERT_TRUE(server) << error;
-  auto client = TlsContext::createClient(true, dir_ + "/cert.pem", &error);
-  ASSERT_TRUE(client) << error;
+  std::shared_ptr<TlsContext> server, client;
+  ASSERT_NO_FATAL_FAILURE(contexts({"h2"}, &server, &client));
   TlsSession s(server);
   TlsSession c(client, "localhost");
   pump(c, s);
@@ -103,11 +109,8 @@ TEST_F(TlsSessionTest, PartialRecordsAndAppendedOutput) {
 }
 
 TEST_F(TlsSessionTest, WrongHostNameFailsVerificationAndSaysWhy) {
-  std::string error;
-  auto server = TlsContext::createServer(dir_ + "/cert.pem", dir_ + "/key.pem", {"h2"}, &error);
-  ASSERT_TRUE(server) << error;
-  auto client = TlsContext::createClient(true, dir_ + "/cert.pem", &error);
-  ASSERT_TRUE(client) << error;
+  std::shared_ptr<TlsContext> server, client;
+  ASSERT_NO_FATAL_FAILURE(contexts({"h2"}, &server, &client));
   TlsSession s(server);
   TlsSession c(client, "other.example");
   pump(c, s);
