@@ -12,11 +12,15 @@ struct TcpDialer::Write {
   std::string bytes;
 };
 
-void TcpDialer::dial(const std::string& host, uint16_t port, uint64_t timeout_ms) {
+TcpDialer::TcpDialer(uv_loop_t* loop, Events* events) : loop_(loop), events_(events) {
+  // Open from the start, so that close() always has a handle to wait for: onClosed() then
+  // never runs inside close(), even before dial().
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
-  timer_open_ = true;
-  ++pending_;
+  pending_ = 1;
+}
+
+void TcpDialer::dial(const std::string& host, uint16_t port, uint64_t timeout_ms) {
   armTimer(timeout_ms);
   sockaddr_storage ss;
   if (toSockaddr(host, port, &ss)) {
@@ -70,7 +74,7 @@ void TcpDialer::onConnect(uv_connect_t* req, int status) {
 }
 
 void TcpDialer::armTimer(uint64_t ms) {
-  if (timer_open_ && !closing_) uv_timer_start(&timer_, &TcpDialer::onTimerCb, ms, 0);
+  if (!closing_) uv_timer_start(&timer_, &TcpDialer::onTimerCb, ms, 0);
 }
 
 void TcpDialer::onTimerCb(uv_timer_t* timer) {
@@ -119,18 +123,8 @@ void TcpDialer::close() {
   if (closing_) return;
   closing_ = true;
   if (resolving_) uv_cancel(reinterpret_cast<uv_req_t*>(&resolve_));
-  if (timer_open_) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &TcpDialer::onHandleClosed);
-  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &TcpDialer::onHandleClosed);
   if (tcp_open_) uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &TcpDialer::onHandleClosed);
-  if (pending_ == 0 && !closed_reported_) {
-    // Never dialed: nothing to wait for. Report from the loop, never from inside close().
-    timer_open_ = true;
-    ++pending_;
-    uv_timer_init(loop_, &timer_);
-    timer_.data = this;
-    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &TcpDialer::onHandleClosed);
-  }
 }
 
 void TcpDialer::onHandleClosed(uv_handle_t* handle) {
@@ -138,8 +132,7 @@ void TcpDialer::onHandleClosed(uv_handle_t* handle) {
 }
 
 void TcpDialer::release() {
-  if (--pending_ == 0 && closing_ && !closed_reported_) {
-    closed_reported_ = true;
+  if (--pending_ == 0 && closing_) {
     events_->onClosed();  // may delete the owner and this
   }
 }

@@ -4,7 +4,8 @@
 // private copies, and the orderly close of every handle and request.
 //
 // Contract:
-// - dial() starts the timer handle (armed for `timeout_ms`) and then resolves and connects.
+// - The timer handle is open from construction; close() must be called before the owner goes.
+// - dial() arms the timer for `timeout_ms` and then resolves and connects.
 //   Events::onDialed() reports the outcome exactly once (status 0, or a libuv error and the step
 //   that failed), unless close() comes first. It may run inside dial().
 // - After a successful dial the owner writes with write() and reads with startReading(). A write
@@ -43,7 +44,7 @@ class TcpDialer {
     ~Events() = default;
   };
 
-  TcpDialer(uv_loop_t* loop, Events* events) : loop_(loop), events_(events) {}
+  TcpDialer(uv_loop_t* loop, Events* events);
   TcpDialer(const TcpDialer&) = delete;
   TcpDialer& operator=(const TcpDialer&) = delete;
 
@@ -78,12 +79,11 @@ class TcpDialer {
   uv_connect_t connect_{};
   char* read_buffer_ = nullptr;
   size_t read_size_ = 0;
-  int pending_ = 0;  // handles and requests whose callbacks are still due
-  bool timer_open_ = false;
+  int pending_ =
+      0;  // handles and requests whose callbacks are still due (the timer from the start)
   bool tcp_open_ = false;
   bool resolving_ = false;
   bool closing_ = false;
-  bool closed_reported_ = false;
 };
 
 }  // namespace ssegate::net
