@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "net/tls_session.h"
+
 namespace ssegate::net {
 
 namespace {
@@ -94,6 +96,8 @@ std::shared_ptr<TlsContext> TlsContext::createServer(const std::string& certific
     return nullptr;
   }
   SSL_CTX_set_alpn_select_cb(raw, &TlsContext::selectAlpn, ctx.get());
+  // Hands TLS 1.3 sessions their traffic secrets, so that they can run the records themselves.
+  SSL_CTX_set_keylog_callback(raw, &TlsSession::onKeyLog);
   return ctx;
 }
 

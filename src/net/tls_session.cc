@@ -8,7 +8,17 @@
 
 namespace ssegate::net {
 
-TlsSession::TlsSession(std::shared_ptr<TlsContext> ctx) : ctx_(std::move(ctx)) {
+// The application traffic secrets as OpenSSL derives them (raw bytes).
+struct TlsSession::Secrets {
+  ~Secrets() {
+    OPENSSL_cleanse(client.data(), client.size());
+    OPENSSL_cleanse(server.data(), server.size());
+  }
+  std::string client;
+  std::string server;
+};
+
+TlsSession::TlsSession(std::shared_ptr<TlsContext> ctx) : ctx_(std::move(ctx)), server_(true) {
   init(ctx_->get());
   SSL_set_accept_state(ssl_);
 }
@@ -68,7 +78,52 @@ int TlsSession::bioWrite(BIO* bio, const char* data, int len) {
   BIO_clear_retry_flags(bio);
   if (len <= 0) return 0;
   self->out_.append(data, static_cast<size_t>(len));
+  // Count the records (their 5-byte headers say how long each is).
+  for (size_t i = 0, n = static_cast<size_t>(len); i < n;) {
+    if (self->out_record_left_ > 0) {
+      size_t take = std::min(self->out_record_left_, n - i);
+      self->out_record_left_ -= take;
+      i += take;
+      continue;
+    }
+    self->out_header_[self->out_header_have_++] = static_cast<unsigned char>(data[i++]);
+    if (self->out_header_have_ == sizeof(self->out_header_)) {
+      self->out_header_have_ = 0;
+      self->out_record_left_ =
+          (static_cast<size_t>(self->out_header_[3]) << 8) | self->out_header_[4];
+      ++self->out_records_;
+    }
+  }
   return len;
+}
+
+void TlsSession::onKeyLog(const SSL* ssl, const char* line) {
+  auto* self = static_cast<TlsSession*>(SSL_get_app_data(ssl));
+  if (self == nullptr || !self->server_) return;
+  // "<label> <client random, hex> <secret, hex>"
+  std::string_view text(line);
+  std::string* into = nullptr;
+  if (text.rfind("CLIENT_TRAFFIC_SECRET_0 ", 0) == 0) {
+    if (!self->secrets_) self->secrets_ = std::make_unique<Secrets>();
+    into = &self->secrets_->client;
+  } else if (text.rfind("SERVER_TRAFFIC_SECRET_0 ", 0) == 0) {
+    if (!self->secrets_) self->secrets_ = std::make_unique<Secrets>();
+    into = &self->secrets_->server;
+  } else {
+    return;
+  }
+  size_t at = text.rfind(' ');
+  std::string_view hex = text.substr(at + 1);
+  into->clear();
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    int hi = OPENSSL_hexchar2int(static_cast<unsigned char>(hex[i]));
+    int lo = OPENSSL_hexchar2int(static_cast<unsigned char>(hex[i + 1]));
+    if (hi < 0 || lo < 0) {
+      into->clear();
+      return;
+    }
+    into->push_back(static_cast<char>(hi << 4 | lo));
+  }
 }
 
 long TlsSession::bioCtrl(BIO* bio, int cmd, long, void*) {
@@ -91,6 +146,7 @@ void TlsSession::init(SSL_CTX* ctx) {
   BIO_set_data(bio, this);
   BIO_set_init(bio, 1);
   SSL_set_bio(ssl_, bio, bio);  // one reference, for both directions
+  SSL_set_app_data(ssl_, this);
 }
 
 TlsSession::~TlsSession() {
@@ -126,17 +182,41 @@ TlsSession::Io TlsSession::handshake() {
   if (state_ == State::kOpen) return Io::kOk;
   if (state_ == State::kClosed) return Io::kError;
   ERR_clear_error();
+  uint64_t records_before = out_records_;
   int r = SSL_do_handshake(ssl_);
   if (r == 1) {
     state_ = State::kOpen;
+    onHandshakeDone(out_records_ - records_before);
     return Io::kOk;
   }
   return fail("TLS handshake", r);
 }
 
+// `records_written`: records OpenSSL wrote in the call that completed the handshake, which are
+// all under the server's application key (see the header).
+void TlsSession::onHandshakeDone(uint64_t records_written) {
+  const unsigned char* p = nullptr;
+  unsigned int len = 0;
+  SSL_get0_alpn_selected(ssl_, &p, &len);
+  if (p != nullptr) alpn_.assign(reinterpret_cast<const char*>(p), len);
+  resumed_ = SSL_session_reused(ssl_) == 1;
+  std::unique_ptr<Secrets> secrets = std::move(secrets_);
+  if (!server_ || !secrets || SSL_version(ssl_) != TLS1_3_VERSION || SSL_has_pending(ssl_) == 1) {
+    return;
+  }
+  uint16_t suite = SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(ssl_));
+  std::string why;
+  records_ =
+      Tls13Records::create(suite, secrets->client, secrets->server, 0, records_written, &why);
+  if (!records_) return;  // OpenSSL keeps the records
+  SSL_free(ssl_);
+  ssl_ = nullptr;
+}
+
 TlsSession::Io TlsSession::read(char* buf, size_t cap, size_t* n) {
   *n = 0;
   if (state_ != State::kOpen) return state_ == State::kClosed ? Io::kClosed : Io::kWantMore;
+  if (records_) return readRecords(buf, cap, n);
   ERR_clear_error();
   size_t got = 0;
   int r = SSL_read_ex(ssl_, buf, cap, &got);
@@ -147,8 +227,39 @@ TlsSession::Io TlsSession::read(char* buf, size_t cap, size_t* n) {
   return fail("TLS read", 0);
 }
 
+TlsSession::Io TlsSession::readRecords(char* buf, size_t cap, size_t* n) {
+  size_t consumed = 0;
+  Tls13Records::Result r =
+      records_->open(std::string_view(in_).substr(in_read_), buf, cap, &consumed, n, &out_);
+  in_read_ += consumed;
+  if (in_read_ == in_.size()) {
+    std::string().swap(in_);
+    in_read_ = 0;
+  }
+  switch (r) {
+    case Tls13Records::Result::kOk:
+      return Io::kOk;
+    case Tls13Records::Result::kWantMore:
+      return Io::kWantMore;
+    case Tls13Records::Result::kClosed:
+      state_ = State::kClosed;
+      return Io::kClosed;
+    case Tls13Records::Result::kError:
+      break;
+  }
+  state_ = State::kClosed;
+  error_ = "TLS read: " + records_->error();
+  return Io::kError;
+}
+
 bool TlsSession::write(std::string_view plain) {
   if (state_ != State::kOpen) return false;
+  if (records_) {
+    if (records_->sealData(plain, &out_)) return true;
+    state_ = State::kClosed;
+    error_ = "TLS write: " + records_->error();
+    return false;
+  }
   ERR_clear_error();
   size_t written = 0;
   while (!plain.empty()) {
@@ -162,7 +273,12 @@ bool TlsSession::write(std::string_view plain) {
 }
 
 void TlsSession::shutdown() {
-  if (state_ == State::kOpen) SSL_shutdown(ssl_);
+  if (state_ != State::kOpen) return;
+  if (records_) {
+    records_->sealCloseNotify(&out_);
+  } else {
+    SSL_shutdown(ssl_);
+  }
 }
 
 size_t TlsSession::pendingOutput() const {
@@ -176,13 +292,6 @@ void TlsSession::takeOutput(std::string* out) {
     out->append(out_);
   }
   std::string().swap(out_);
-}
-
-std::string_view TlsSession::alpn() const {
-  const unsigned char* p = nullptr;
-  unsigned int len = 0;
-  SSL_get0_alpn_selected(ssl_, &p, &len);
-  return p ? std::string_view(reinterpret_cast<const char*>(p), len) : std::string_view();
 }
 
 }  // namespace ssegate::net

@@ -15,7 +15,7 @@ constexpr size_t kTlsBatch = 64 * 1024;
 constexpr size_t kRecord = 16 * 1024;
 // Reads are consumed synchronously, so every connection of a thread shares these.
 thread_local char t_read_buffer[kReadBufferSize];
-thread_local char t_plain_buffer[kReadBufferSize];
+thread_local char t_plain_buffer[TlsSession::kMinReadBuffer];
 thread_local char t_record[kRecord];
 }  // namespace
 
@@ -85,7 +85,7 @@ void Transport::onCipher(const char* data, size_t len) {
   }
   for (;;) {
     size_t n = 0;
-    TlsSession::Io io = tls_->read(t_plain_buffer, kReadBufferSize, &n);
+    TlsSession::Io io = tls_->read(t_plain_buffer, sizeof(t_plain_buffer), &n);
     if (io == TlsSession::Io::kOk) {
       handler_->onTransportData(t_plain_buffer, n);  // may switch handler_ or close
       if (state_ == State::kClosed) return;

@@ -99,6 +99,62 @@ TEST_F(H2CurlTest, TLS_Http1OverTlsWithTestCa) {
                "HTTP/1.1 200");
 }
 
+// TLS 1.2 clients work too (their records stay with OpenSSL; TLS 1.3 ones are run by ssegate).
+TEST_F(H2CurlTest, TLS_Tls12ClientOverHttp1AndH2) {
+  if (::access(kCurl, X_OK) != 0)
+    GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
+  TestCa ca;
+  std::string error;
+  TempDir dir;
+  ASSERT_TRUE(ca.create(dir.path(), &error)) << error;
+  GatewayConfig config = defaultConfig();
+  config.protocols = "[h2, http1]";
+  config.tls_certificate = ca.server_pem;
+  config.tls_private_key = ca.server_key;
+  ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  const std::string base = "https://localhost:" + std::to_string(port());
+  expectEvents({"--http1.1", "--tls-max", "1.2", "--cacert", ca.ca_pem}, base + "/events/t12a",
+               "t12a", "HTTP/1.1 200");
+  expectEvents({"--http2", "--tls-max", "1.2", "--cacert", ca.ca_pem}, base + "/events/t12b",
+               "t12b", "HTTP/2 200");
+}
+
+// A client that saved its session resumes it on the next connection (TLS 1.3 tickets, TLS 1.2
+// session cache): openssl s_client says "Reused". (Its stdin stays open for half a second, long
+// enough to read the TLS 1.3 tickets that come after the handshake.)
+TEST_F(H2CurlTest, TLS_SessionResumption) {
+  TestCa ca;
+  std::string error;
+  TempDir dir;
+  ASSERT_TRUE(ca.create(dir.path(), &error)) << error;
+  GatewayConfig config = defaultConfig();
+  config.protocols = "[h2, http1]";
+  config.tls_certificate = ca.server_pem;
+  config.tls_private_key = ca.server_key;
+  ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  for (const std::string version : {"-tls1_3", "-tls1_2"}) {
+    SCOPED_TRACE(version);
+    const std::string session = dir.path() + "/session" + version + ".pem";
+    auto connect = [&](const std::string& session_arg, const std::string& name) {
+      const std::string out = dir.path() + "/" + name + version + ".out";
+      ChildProcess client;
+      EXPECT_TRUE(client.spawn(
+          {"/bin/sh", "-c",
+           "sleep 0.5 | openssl s_client -connect 127.0.0.1:" + std::to_string(port()) +
+               " -servername localhost -CAfile " + ca.ca_pem + " " + version + " " + session_arg +
+               " " + session + " 2>&1"},
+          out));
+      EXPECT_TRUE(client.wait(Millis(8000)).has_value());
+      return readFile(out);
+    };
+    const std::string first = connect("-sess_out", "first");
+    EXPECT_NE(first.find("New, TLSv1."), std::string::npos) << first;
+    EXPECT_NE(first.find("Verify return code: 0 (ok)"), std::string::npos) << first;
+    const std::string second = connect("-sess_in", "second");
+    EXPECT_NE(second.find("Reused, TLSv1."), std::string::npos) << second;
+  }
+}
+
 TEST_F(H2CurlTest, H2_ErrorStatusesOverH2) {
   if (::access(kCurl, X_OK) != 0)
     GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";

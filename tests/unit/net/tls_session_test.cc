@@ -13,24 +13,13 @@
 
 #include "net/tls_context.h"
 #include "net/tls_session.h"
+#include "unit/net/tls_test_dir.h"
 
 namespace ssegate::net {
 namespace {
 
-class TlsSessionTest : public ::testing::Test {
+class TlsSessionTest : public TlsTestDir {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/ssegate-tls-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    std::string cmd = "cd " + dir_ +
-                      " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                      "-keyout key.pem -out cert.pem -days 1 -subj /CN=localhost "
-                      "-addext subjectAltName=DNS:localhost >/dev/null 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-  }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
-
   // Moves ciphertext between the two sessions until neither has anything to say.
   static void pump(TlsSession& a, TlsSession& b) {
     for (int i = 0; i < 20; ++i) {
@@ -55,8 +44,6 @@ class TlsSessionTest : public ::testing::Test {
     *client = TlsContext::createClient(true, dir_ + "/cert.pem", &error);
     ASSERT_TRUE(*client) << error;
   }
-
-  std::string dir_;
 };
 
 TEST_F(TlsSessionTest, HandshakeAlpnAndData) {
