@@ -29,24 +29,46 @@ namespace {
 constexpr size_t kDefaultSlots = 64 * 1024;
 constexpr size_t kCommitBatch = 256;  // slots made writable at once (5 MiB of address space)
 
-size_t& blockSize(char* slot) {
-  return *reinterpret_cast<size_t*>(slot);
-}
-char* slotOf(void* p) {
-  return static_cast<char*>(p) - Http2Allocator::kHeader;
+using Blocks = Http2Allocator::Blocks;
+
+// A session's record of its slotted blocks: `gone` leaves it, `p` (if slotted) joins it.
+void track(void* user, void* gone, void* p) {
+  auto* blocks = static_cast<Blocks*>(user);
+  Http2Allocator& a = Http2Allocator::shared();
+  if (blocks == nullptr || gone == p) return;
+  for (void*& b : blocks->slotted) {
+    if (gone != nullptr && b == gone) {
+      b = nullptr;
+      gone = nullptr;
+    }
+  }
+  if (p == nullptr || !a.slotted(p)) return;
+  for (void*& b : blocks->slotted) {
+    if (b == nullptr) {
+      b = p;
+      return;
+    }
+  }  // more than kMax: that one is not dropped when idle (only larger, still correct)
 }
 
-void* memMalloc(size_t n, void* self) {
-  return static_cast<Http2Allocator*>(self)->allocate(n);
+void* memMalloc(size_t n, void* user) {
+  void* p = Http2Allocator::shared().allocate(n);
+  track(user, nullptr, p);
+  return p;
 }
-void memFree(void* p, void* self) {
-  static_cast<Http2Allocator*>(self)->release(p);
+void memFree(void* p, void* user) {
+  track(user, p, nullptr);
+  Http2Allocator::shared().release(p);
 }
-void* memCalloc(size_t count, size_t size, void* self) {
-  return static_cast<Http2Allocator*>(self)->allocateZeroed(count, size);
+void* memCalloc(size_t count, size_t size, void* user) {
+  void* p = Http2Allocator::shared().allocateZeroed(count, size);
+  track(user, nullptr, p);
+  return p;
 }
-void* memRealloc(void* p, size_t n, void* self) {
-  return static_cast<Http2Allocator*>(self)->reallocate(p, n);
+void* memRealloc(void* p, size_t n, void* user) {
+  void* q = Http2Allocator::shared().reallocate(p, n);
+  if (q != nullptr) track(user, p, q);
+  return q;
 }
 }  // namespace
 
@@ -66,6 +88,7 @@ Http2Allocator::Http2Allocator(size_t max_slots) : max_slots_(max_slots) {
   madvise(p, bytes, MADV_NOHUGEPAGE);  // best effort: fails only without THP support
   base_ = reinterpret_cast<uintptr_t>(p);
   end_ = base_ + bytes;
+  sizes_.reset(new uint16_t[max_slots_]);  // not value-initialized: untouched pages stay free
 }
 
 Http2Allocator::~Http2Allocator() {
@@ -80,9 +103,8 @@ Http2Allocator& Http2Allocator::shared() {
   return *a;
 }
 
-nghttp2_mem* Http2Allocator::mem() {
-  static nghttp2_mem m{&shared(), &memMalloc, &memFree, &memCalloc, &memRealloc};
-  return &m;
+nghttp2_mem Http2Allocator::mem(Blocks* blocks) {
+  return nghttp2_mem{blocks, &memMalloc, &memFree, &memCalloc, &memRealloc};
 }
 
 size_t Http2Allocator::slotsInUse() const {
@@ -123,9 +145,9 @@ void Http2Allocator::giveBack(char* slot) {
 void* Http2Allocator::allocate(size_t n) {
   if (n >= kMinSlotted && n <= kMaxSlotted) {
     if (char* slot = takeSlot()) {
-      ASAN_UNPOISON_MEMORY_REGION(slot, kHeader + n);
-      blockSize(slot) = n;
-      return slot + kHeader;
+      ASAN_UNPOISON_MEMORY_REGION(slot, n);
+      sizes_[indexOf(slot)] = static_cast<uint16_t>(n - 1);  // 1..kSlotBytes in 16 bits
+      return slot;
     }
   }
   return ::malloc(n);
@@ -141,17 +163,17 @@ void* Http2Allocator::allocateZeroed(size_t count, size_t size) {
 void* Http2Allocator::reallocate(void* p, size_t n) {
   if (p == nullptr) return allocate(n);
   if (!slotted(p)) return ::realloc(p, n);
-  char* slot = slotOf(p);
-  size_t old = blockSize(slot);
-  if (n <= kMaxSlotted) {
-    ASAN_POISON_MEMORY_REGION(slot + kHeader, kMaxSlotted);
-    ASAN_UNPOISON_MEMORY_REGION(slot + kHeader, n);
-    blockSize(slot) = n;
+  char* slot = static_cast<char*>(p);
+  size_t old = sizes_[indexOf(slot)] + size_t{1};
+  if (n != 0 && n <= kMaxSlotted) {
+    ASAN_POISON_MEMORY_REGION(slot, kSlotBytes);
+    ASAN_UNPOISON_MEMORY_REGION(slot, n);
+    sizes_[indexOf(slot)] = static_cast<uint16_t>(n - 1);
     return p;
   }
   void* q = ::malloc(n);
   if (q == nullptr) return nullptr;  // p stays valid, as with realloc
-  memcpy(q, p, old);
+  memcpy(q, p, std::min(old, n));
   giveBack(slot);
   return q;
 }
@@ -159,10 +181,16 @@ void* Http2Allocator::reallocate(void* p, size_t n) {
 void Http2Allocator::release(void* p) {
   if (p == nullptr) return;
   if (slotted(p)) {
-    giveBack(slotOf(p));
+    giveBack(static_cast<char*>(p));
     return;
   }
   ::free(p);
+}
+
+void Http2Allocator::dropPages(const Blocks& blocks) {
+  for (void* b : blocks.slotted) {
+    if (b != nullptr && slotted(b)) madvise(b, kSlotBytes, MADV_DONTNEED);
+  }
 }
 
 }  // namespace ssegate::downstream

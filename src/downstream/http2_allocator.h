@@ -10,6 +10,12 @@
 // in a slot only the first page does. Measured with 5,000 idle h2-over-TLS connections (1 stream
 // each) on a fresh gateway: 45 -> 36 KiB of gateway RSS per connection (bench/RESULTS-h2.md).
 //
+// Idle connections: nghttp2 serializes every frame at the start of that buffer and keeps nothing
+// there between frames, so a connection that has sent nothing for a while gives the written page
+// back (dropPages, from the worker's sweep): idle h2-over-TLS 20.3 -> 16.4 KiB of gateway RSS per
+// connection. For that the session's nghttp2_mem records which slotted blocks are its own
+// (Blocks), and a block's size lives in a side table, not in the slot.
+//
 // Slots: one PROT_NONE reservation of max_slots * kSlotBytes of address space (no memory), made
 // readable and writable in batches as the high-water mark grows, so it is two mappings whatever
 // the number of sessions (vm.max_map_count is not a concern). A returned slot gives its pages
@@ -24,6 +30,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -32,9 +39,14 @@ namespace ssegate::downstream {
 class Http2Allocator {
  public:
   static constexpr size_t kSlotBytes = 20 * 1024;  // the 16394-byte frame buffer, page-rounded
-  static constexpr size_t kHeader = 16;            // the block's size, keeps 16-byte alignment
   static constexpr size_t kMinSlotted = 8 * 1024;
-  static constexpr size_t kMaxSlotted = kSlotBytes - kHeader;
+  static constexpr size_t kMaxSlotted = kSlotBytes;
+
+  // The slotted blocks of one session, recorded as the session allocates and frees them.
+  struct Blocks {
+    static constexpr int kMax = 2;  // the frame buffer, and a second chunk while a frame needs it
+    void* slotted[kMax] = {};
+  };
 
   explicit Http2Allocator(size_t max_slots);
   // REQUIRES: every slotted block has been released.
@@ -44,8 +56,9 @@ class Http2Allocator {
 
   // The process-wide allocator (65,536 slots: 1.25 GiB of address space), never destroyed.
   static Http2Allocator& shared();
-  // An nghttp2_mem that allocates from shared(), for nghttp2_session_server_new3.
-  static nghttp2_mem* mem();
+  // An nghttp2_mem that allocates from shared() for one session (nghttp2_session_server_new3
+  // copies it) and records that session's slotted blocks in *blocks, which must outlive it.
+  static nghttp2_mem mem(Blocks* blocks);
 
   // malloc, calloc, realloc and free semantics. A slotted block that grows past kMaxSlotted
   // moves to malloc; a malloc'd block that grows stays there (realloc).
@@ -53,6 +66,9 @@ class Http2Allocator {
   void* allocateZeroed(size_t count, size_t size);
   void* reallocate(void* p, size_t n);
   void release(void* p);
+  // Gives back the resident pages of each block in `blocks`: they read as zeros afterwards.
+  // REQUIRES: nothing in them is needed any more (nghttp2 is between frames).
+  void dropPages(const Blocks& blocks);
 
   bool slotted(const void* p) const {
     auto a = reinterpret_cast<uintptr_t>(p);
@@ -64,10 +80,15 @@ class Http2Allocator {
   // A zero-filled slot, or nullptr (none left).
   char* takeSlot();
   void giveBack(char* slot);
+  size_t indexOf(const void* p) const {
+    return (reinterpret_cast<uintptr_t>(p) - base_) / kSlotBytes;
+  }
 
   uintptr_t base_ = 0;  // reservation [base_, end_); both 0 when there is none
   uintptr_t end_ = 0;
   size_t max_slots_;
+  // Each slot's block size (reallocation copies it); resident only where slots were used.
+  std::unique_ptr<uint16_t[]> sizes_;
   mutable std::mutex mu_;
   size_t committed_ = 0;  // slots readable and writable: [0, committed_)
   size_t fresh_ = 0;      // slots never used yet: [fresh_, committed_)

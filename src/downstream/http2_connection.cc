@@ -20,6 +20,10 @@ constexpr size_t kFrameHeader = 9;  // kFrameHeader (internal to nghttp2)
 // PING, SETTINGS, WINDOW_UPDATE, PRIORITY and empty DATA/HEADERS-less frames per sweep interval
 // beyond which a client is flooding (legitimate clients send a handful).
 constexpr uint32_t kMaxControlFramesPerSweep = 1000;
+// A connection that framed nothing for this long gives its frame buffer's pages back. Longer
+// than the gap between events of a live stream, so a busy connection never pays for it; an idle
+// one pays a page fault per keepalive (every 15 s by default).
+constexpr int64_t kFramePagesIdleMs = 2000;
 
 nghttp2_nv nv(std::string_view name, std::string_view value) {
   return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
@@ -73,7 +77,8 @@ bool Http2Connection::createSession() {
   nghttp2_option_set_max_deflate_dynamic_table_size(opt, 512);
   nghttp2_option_set_no_closed_streams(opt, 1);
   // Frame buffers in slots of their own: only the pages written are resident (see the allocator).
-  int rv = nghttp2_session_server_new3(&session_, callbacks(), this, opt, Http2Allocator::mem());
+  nghttp2_mem mem = Http2Allocator::mem(&frame_blocks_);
+  int rv = nghttp2_session_server_new3(&session_, callbacks(), this, opt, &mem);
   nghttp2_option_del(opt);
   if (rv != 0) return false;
   const config::Config& c = *ctx_->config;
@@ -453,6 +458,7 @@ ssize_t Http2Connection::onSend(nghttp2_session*, const uint8_t* data, size_t le
                                 void* user) {
   auto* self = static_cast<Http2Connection*>(user);
   self->transport_->appendCopy(std::string_view(reinterpret_cast<const char*>(data), len));
+  self->frame_pages_resident_ = self->framed_since_sweep_ = true;  // data is in the frame buffer
   return static_cast<ssize_t>(len);
 }
 
@@ -477,7 +483,8 @@ int Http2Connection::onSendData(nghttp2_session*, nghttp2_frame* frame, const ui
                                 size_t length, nghttp2_data_source* source, void* user) {
   auto* self = static_cast<Http2Connection*>(user);
   auto* s = static_cast<Http2Stream*>(source->ptr);
-  self->appendFrameHeader(framehd);
+  self->appendFrameHeader(framehd);  // framehd is in the frame buffer
+  self->frame_pages_resident_ = self->framed_since_sweep_ = true;
   s->pop(length, [self](const channel::EncodedEventPtr& ev, std::string_view bytes) {
     self->transport_->append(ev, bytes);
   });
@@ -582,6 +589,15 @@ void Http2Connection::onSweep(int64_t now_ms) {
   }
   if (drain_at_ms_ != 0 && now_ms >= drain_at_ms_) goAway(NGHTTP2_NO_ERROR, "draining");
   if (dirty) worker_.markDirty(this);
+  // Nothing framed for a while: the frame buffer's pages go back. nghttp2 keeps nothing there
+  // between nghttp2_session_send() calls (our send callbacks take every byte), and none runs now.
+  if (framed_since_sweep_) {
+    framed_since_sweep_ = false;
+    last_framed_ms_ = now_ms;
+  } else if (frame_pages_resident_ && now_ms - last_framed_ms_ >= kFramePagesIdleMs) {
+    Http2Allocator::shared().dropPages(frame_blocks_);
+    frame_pages_resident_ = false;
+  }
 }
 
 void Http2Connection::shutdown() {

@@ -29,6 +29,7 @@
 
 #include "downstream/admission.h"
 #include "downstream/context.h"
+#include "downstream/http2_allocator.h"
 #include "downstream/http2_stream.h"
 #include "net/transport.h"
 #include "worker/worker.h"
@@ -110,7 +111,13 @@ class Http2Connection final : public worker::WorkerConnection, public net::Trans
   State state_ = State::kOpen;
   std::unique_ptr<net::Transport> transport_;
   int tls_ = 0;  // metrics index
+  // The session's slotted blocks (its frame buffer); declared before session_, deleted after it.
+  Http2Allocator::Blocks frame_blocks_;
   nghttp2_session* session_ = nullptr;
+  // The frame buffer was written since its pages were last given back / since the last sweep.
+  bool frame_pages_resident_ = false;
+  bool framed_since_sweep_ = false;
+  int64_t last_framed_ms_ = 0;
   std::unordered_map<int32_t, std::unique_ptr<Http2Stream>> streams_;
   std::vector<int32_t> over_limit_;           // streams whose pending bytes went over hard_bytes
   std::shared_ptr<std::vector<char>> arena_;  // frame headers referenced by the write queue

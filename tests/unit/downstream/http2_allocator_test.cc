@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 namespace ssegate::downstream {
@@ -17,7 +18,7 @@ namespace {
 // Resident pages of the slot holding block p.
 size_t residentPages(void* p) {
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  char* slot = static_cast<char*>(p) - Http2Allocator::kHeader;
+  char* slot = static_cast<char*>(p);
   std::vector<unsigned char> vec(Http2Allocator::kSlotBytes / page);
   EXPECT_EQ(mincore(slot, Http2Allocator::kSlotBytes, vec.data()), 0);
   size_t n = 0;
@@ -112,16 +113,62 @@ TEST(Http2AllocatorTest, ZeroedAllocationOverflowFails) {
   EXPECT_EQ(a.allocateZeroed(SIZE_MAX / 2, 4), nullptr);
 }
 
-TEST(Http2AllocatorTest, SessionFrameBufferTakesASlot) {
+// A session's frame buffer takes a slot, is recorded as that session's block, keeps working
+// after its pages were dropped between frames, and leaves the record when the session goes.
+TEST(Http2AllocatorTest, SessionFrameBufferTakesASlotAndDropsItsPagesWhenIdle) {
   nghttp2_session_callbacks* cbs = nullptr;
   ASSERT_EQ(nghttp2_session_callbacks_new(&cbs), 0);
-  size_t before = Http2Allocator::shared().slotsInUse();
+  std::string wire;
+  nghttp2_session_callbacks_set_send_callback(
+      cbs, [](nghttp2_session*, const uint8_t* data, size_t len, int, void* user) -> ssize_t {
+        static_cast<std::string*>(user)->append(reinterpret_cast<const char*>(data), len);
+        return static_cast<ssize_t>(len);
+      });
+  Http2Allocator& a = Http2Allocator::shared();
+  size_t before = a.slotsInUse();
+  Http2Allocator::Blocks blocks;
+  nghttp2_mem mem = Http2Allocator::mem(&blocks);
   nghttp2_session* session = nullptr;
-  ASSERT_EQ(nghttp2_session_server_new3(&session, cbs, nullptr, nullptr, Http2Allocator::mem()), 0);
-  EXPECT_EQ(Http2Allocator::shared().slotsInUse(), before + 1);
+  ASSERT_EQ(nghttp2_session_server_new3(&session, cbs, &wire, nullptr, &mem), 0);
+  EXPECT_EQ(a.slotsInUse(), before + 1);
+  void* frames = blocks.slotted[0];
+  ASSERT_NE(frames, nullptr);
+  EXPECT_TRUE(a.slotted(frames));
+  EXPECT_EQ(blocks.slotted[1], nullptr);
+
+  for (int round = 0; round < 2; ++round) {
+    wire.clear();
+    ASSERT_EQ(nghttp2_submit_ping(session, NGHTTP2_FLAG_NONE, nullptr), 0);
+    ASSERT_EQ(nghttp2_session_send(session), 0);
+    ASSERT_EQ(wire.size(), 9u + 8u);
+    EXPECT_EQ(wire.substr(0, 5), std::string("\0\0\x08\x06\0", 5));  // 8 bytes, PING, no flags
+    EXPECT_EQ(residentPages(frames), 1u);
+    a.dropPages(blocks);
+    EXPECT_EQ(residentPages(frames), 0u);
+  }
   nghttp2_session_del(session);
-  EXPECT_EQ(Http2Allocator::shared().slotsInUse(), before);
+  EXPECT_EQ(a.slotsInUse(), before);
+  EXPECT_EQ(blocks.slotted[0], nullptr);
   nghttp2_session_callbacks_del(cbs);
+}
+
+// Blocks records slotted blocks only, follows reallocation and forgets freed ones.
+TEST(Http2AllocatorTest, BlocksFollowTheSessionsSlottedBlocks) {
+  Http2Allocator::Blocks blocks;
+  nghttp2_mem mem = Http2Allocator::mem(&blocks);
+  void* small = mem.malloc(100, mem.mem_user_data);
+  void* frame = mem.malloc(16394, mem.mem_user_data);
+  EXPECT_EQ(blocks.slotted[0], frame);
+  EXPECT_EQ(blocks.slotted[1], nullptr);
+  void* zeroed = mem.calloc(10, 1000, mem.mem_user_data);
+  EXPECT_EQ(blocks.slotted[1], zeroed);
+  void* moved = mem.realloc(zeroed, 40000, mem.mem_user_data);  // out of its slot, to malloc
+  EXPECT_FALSE(Http2Allocator::shared().slotted(moved));
+  EXPECT_EQ(blocks.slotted[1], nullptr);
+  mem.free(frame, mem.mem_user_data);
+  EXPECT_EQ(blocks.slotted[0], nullptr);
+  mem.free(moved, mem.mem_user_data);
+  mem.free(small, mem.mem_user_data);
 }
 
 }  // namespace
