@@ -207,6 +207,7 @@ int Gateway::run() {
   uv_signal_start(&sigterm_, &Gateway::onSignal, SIGTERM);
   uv_signal_start(&sigint_, &Gateway::onSignal, SIGINT);
   uv_signal_start(&sighup_, &Gateway::onSignal, SIGHUP);
+  trimmer_.start();
   uv_run(&loop_, UV_RUN_DEFAULT);
   return 0;
 }
@@ -341,6 +342,7 @@ void Gateway::finish() {
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sighup_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
+  trimmer_.stop();
   LOG_INFO("gateway", "stopped");
 }
 

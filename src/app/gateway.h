@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "admin/admin_server.h"
+#include "app/memory_trimmer.h"
 #include "base/mailbox.h"
 #include "config/config.h"
 #include "downstream/context.h"
@@ -83,6 +84,8 @@ class Gateway {
   uv_signal_t sigint_{};
   uv_signal_t sighup_{};
   uv_timer_t drain_timer_{};
+  // Free heap pages back to the kernel after connections arrive (see MemoryTrimmer).
+  MemoryTrimmer trimmer_{&loop_, &shared_.accepted, 5000};
   int stop_signals_ = 0;
   uint64_t drain_started_ms_ = 0;
   bool finished_ = false;

@@ -15,6 +15,7 @@ struct SharedState {
   // limits.max_connections. Counted once at accept by admitConnection(); whoever owns the
   // connection when it closes calls releaseConnection() exactly once.
   std::atomic<int64_t> connections{0};
+  std::atomic<uint64_t> accepted{0};  // every connection ever admitted or refused
   std::atomic<bool> draining{false};
   std::atomic<bool> ready{false};  // listeners bound and serving
   CapRegistry caps;                // per-user / per-route / per-IP stream counts
@@ -23,6 +24,7 @@ struct SharedState {
   // is one atomic read-modify-write, so workers accepting at the same moment can never admit
   // more than `max` between them (a load-then-add could).
   bool admitConnection(int64_t max) {
+    accepted.fetch_add(1, std::memory_order_relaxed);
     return connections.fetch_add(1, std::memory_order_relaxed) < max;
   }
   void releaseConnection() { connections.fetch_sub(1, std::memory_order_relaxed); }
