@@ -5,19 +5,21 @@
 #      same number of subscribers on one channel: gateway deliveries per CPU-second
 #      (utime+stime from /proc over the measurement window), p50/p99 latency, every event
 #      delivered. Target: h2/h1 >= 3.
-#   b) Gateway VmRSS per idle TLS connection holding an SSE stream: HTTP/1.1 over TLS, and h2
-#      over TLS with one stream per connection. Target: <= 20 KiB each. h2c (no TLS) as well, to
-#      split the cost. Each on a fresh gateway process: memory one measurement freed would
-#      otherwise be reused by the next and hide part of its cost.
+#   b) Gateway VmRSS per idle TLS connection holding an SSE stream (a channel with no events:
+#      keepalive comments only): HTTP/1.1 over TLS, and h2 over TLS with one stream per
+#      connection. Target: <= 20 KiB each. h2c (no TLS) as well, to split the cost, and h2 over
+#      TLS again on the RATE channel (connections receiving events), reported. Each on a fresh
+#      gateway process: memory one measurement freed would otherwise be reused by the next and
+#      hide part of its cost.
 #   c) One gateway process holding C_STREAMS concurrent HTTP/2 SSE streams (h2c, 100 per
 #      connection), a slower second origin, and every event reaching every stream.
 # Writes bench/results/h2.json and bench/RESULTS-h2.md.
 #
 # Environment (defaults in brackets): BUILD [build], SKIP_BUILD [0: build unless fresh],
 # SUBSCRIBERS [10000] (phase a), RATE [10] events/s, SIZE [256] bytes, STREAMS [100],
-# WARMUP [5] s, DURATION [20] s, RAMP [2000]/s, PROCS [2], IDLE_CONNS [5000], HOLD [5] s,
+# WARMUP [5] s, DURATION [20] s, RAMP [2000]/s, PROCS [2], IDLE_CONNS [5000], HOLD [8] s,
 # C_STREAMS [100000], C_RATE [1] events/s, C_RAMP [10000]/s, C_DURATION [10] s,
-# QUIET_WAIT [120] s, PHASES [abc]. Ports: ORIGIN_PORT [18100] (and +1), GATEWAY_PORT [18180],
+# QUIET_WAIT [120] s, PHASES [abc]. Ports: ORIGIN_PORT [18100] (and +1, +2), GATEWAY_PORT [18180],
 # TLS_PORT [18543], ADMIN_PORT [18911] (the next free port is taken if one is busy).
 # Starts its own origins, gateway and load generators and stops only those (by PID).
 set -euo pipefail
@@ -35,7 +37,7 @@ DURATION=${DURATION:-20}
 RAMP=${RAMP:-2000}
 PROCS=${PROCS:-2}
 IDLE_CONNS=${IDLE_CONNS:-5000}
-HOLD=${HOLD:-5}
+HOLD=${HOLD:-8}
 C_STREAMS=${C_STREAMS:-100000}
 C_RATE=${C_RATE:-1}
 C_RAMP=${C_RAMP:-10000}
@@ -144,7 +146,8 @@ start_gateway() {
     die "openssl failed (see $WORK/openssl.log)"
   sed -e "s/127.0.0.1:18180/127.0.0.1:$GATEWAY_PORT/" -e "s/127.0.0.1:18543/127.0.0.1:$TLS_PORT/" \
     -e "s/127.0.0.1:18911/127.0.0.1:$ADMIN_PORT/" -e "s/127.0.0.1:18100/127.0.0.1:$ORIGIN_PORT/" \
-    -e "s/127.0.0.1:18101/127.0.0.1:$ORIGIN2_PORT/" -e "s#CERT_FILE#$WORK/tls.crt#" \
+    -e "s/127.0.0.1:18101/127.0.0.1:$ORIGIN2_PORT/" -e "s/127.0.0.1:18102/127.0.0.1:$ORIGIN3_PORT/" \
+    -e "s#CERT_FILE#$WORK/tls.crt#" \
     -e "s#KEY_FILE#$WORK/tls.key#" bench/h2.yaml >"$WORK/ssegate.yaml"
   "$BUILD/ssegate" -t -c "$WORK/ssegate.yaml" >/dev/null || die "bench config rejected"
   "$BUILD/ssegate" -c "$WORK/ssegate.yaml" --log-level warn 2>"$WORK/gateway.log" &
@@ -158,6 +161,7 @@ start_gateway() {
 warm_channels() {
   curl -s -m 1 -N -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/events/bench" || true
   curl -s -m 1 -N -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/slow/bench" || true
+  curl -s -m 1 -N -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/idle/bench" || true
 }
 
 # loadgen OUT URL ARGS...: runs the load generator in the background; sets LOADGEN_PID.
@@ -292,13 +296,16 @@ measure_idle() {
 
 phase_b() {
   B_JSON=()
-  local tls="https://127.0.0.1:$TLS_PORT/events/bench"
+  local tls="https://127.0.0.1:$TLS_PORT/idle/bench"
   restart_gateway
   measure_idle h1_tls "$tls" "$TLS_PORT"
   restart_gateway
   measure_idle h2_tls "$tls" "$TLS_PORT" --h2 --streams-per-conn 1
   restart_gateway
-  measure_idle h2c "http://127.0.0.1:$GATEWAY_PORT/events/bench" "$GATEWAY_PORT" --h2 \
+  measure_idle h2_tls_events "https://127.0.0.1:$TLS_PORT/events/bench" "$TLS_PORT" --h2 \
+    --streams-per-conn 1
+  restart_gateway
+  measure_idle h2c "http://127.0.0.1:$GATEWAY_PORT/idle/bench" "$GATEWAY_PORT" --h2 \
     --streams-per-conn 1
   wait_closed
 }
@@ -383,6 +390,7 @@ report() {
       echo "| b) gateway RSS per idle HTTP/1.1-over-TLS connection | <= 20 KiB | $B_h1_tls_PER KiB ($B_h1_tls_BEFORE -> $B_h1_tls_AFTER KiB, $B_h1_tls_SEEN connections, $B_h1_tls_SUBS streams) | $(met "$B_h1_tls_PER <= 20") |"
       echo "| b) gateway RSS per idle h2-over-TLS connection (1 stream) | <= 20 KiB | $B_h2_tls_PER KiB ($B_h2_tls_BEFORE -> $B_h2_tls_AFTER KiB, $B_h2_tls_SEEN connections, $B_h2_tls_SUBS streams) | $(met "$B_h2_tls_PER <= 20") |"
       echo "| b) gateway RSS per idle h2c connection (1 stream, no TLS) | (report) | $B_h2c_PER KiB ($B_h2c_BEFORE -> $B_h2c_AFTER KiB, $B_h2c_SEEN connections, $B_h2c_SUBS streams) | |"
+      echo "| b) gateway RSS per h2-over-TLS connection receiving $RATE events/s of $SIZE B (1 stream) | (report) | $B_h2_tls_events_PER KiB ($B_h2_tls_events_BEFORE -> $B_h2_tls_events_AFTER KiB, $B_h2_tls_events_SEEN connections, $B_h2_tls_events_SUBS streams) | |"
     fi
     if [[ $PHASES == *c* ]]; then
       local f=$WORK/c.json ok
@@ -407,11 +415,13 @@ main() {
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   ORIGIN_PORT=$(free_port "$ORIGIN_PORT")
   ORIGIN2_PORT=$(free_port $((ORIGIN_PORT + 1)))
+  ORIGIN3_PORT=$(free_port $((ORIGIN_PORT + 2)))
   GATEWAY_PORT=$(free_port "$GATEWAY_PORT")
   TLS_PORT=$(free_port "$TLS_PORT")
   ADMIN_PORT=$(free_port "$ADMIN_PORT")
   start_origin "$ORIGIN_PORT" "$RATE"
   start_origin "$ORIGIN2_PORT" "$C_RATE"
+  start_origin "$ORIGIN3_PORT" 0.001  # phase b's idle channel: one event in 1,000 s
   start_gateway
   log "gateway pid $GATEWAY_PID (h1/h2c $GATEWAY_PORT, TLS $TLS_PORT, admin $ADMIN_PORT), work dir $WORK"
   warm_channels
