@@ -154,15 +154,15 @@ bool Tls13Records::update(Direction* dir) {
 }
 
 bool Tls13Records::sealData(std::string_view plain, std::string* out) {
-  return plain.empty() || seal(kApplicationData, plain, out);
+  return plain.empty() || sealRecord(kApplicationData, plain, out);
 }
 
 bool Tls13Records::sealCloseNotify(std::string* out) {
   const char alert[2] = {1 /* warning */, static_cast<char>(kCloseNotify)};
-  return seal(kAlert, std::string_view(alert, 2), out);
+  return sealRecord(kAlert, std::string_view(alert, 2), out);
 }
 
-bool Tls13Records::seal(uint8_t type, std::string_view plain, std::string* out) {
+bool Tls13Records::sealRecord(uint8_t type, std::string_view plain, std::string* out) {
   Direction& w = *write_;
   do {
     size_t chunk = std::min(plain.size(), kMaxPlain);
@@ -295,7 +295,7 @@ Tls13Records::Result Tls13Records::onHandshake(const unsigned char* msg, size_t 
   if (request == 1) {
     // Ours, under the old key, before any more data (RFC 8446 4.6.3).
     const char mine[5] = {static_cast<char>(kKeyUpdate), 0, 0, 1, 0};
-    if (!seal(kHandshake, std::string_view(mine, 5), out)) return Result::kError;
+    if (!sealRecord(kHandshake, std::string_view(mine, 5), out)) return Result::kError;
     if (!update(write_.get())) return fail("TLS key update failed");
   }
   return Result::kOk;

@@ -45,6 +45,8 @@ class Tls13Records {
   bool sealData(std::string_view plain, std::string* out);
   // Appends a close_notify alert.
   bool sealCloseNotify(std::string* out);
+  // Appends `content` of content type `type` (21 alert, 22 handshake, 23 data) as records.
+  bool sealRecord(uint8_t type, std::string_view content, std::string* out);
 
   enum class Result { kOk, kWantMore, kClosed, kError };
   // Opens the complete records at the front of `in` while their plaintext fits in buf:
@@ -62,7 +64,6 @@ class Tls13Records {
   Tls13Records();
   bool rekey(Direction* dir);
   bool update(Direction* dir);
-  bool seal(uint8_t type, std::string_view plain, std::string* out);
   Result openOne(const unsigned char* rec, size_t len, char* buf, size_t* n, std::string* out);
   Result onHandshake(const unsigned char* msg, size_t len, std::string* out);
   Result fail(std::string why);

@@ -14,7 +14,7 @@ seconds="${1:-60}"
 build="${2:-build-fuzz}"
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 jobs="${FUZZ_JOBS:-1}"
-targets=(sse_parser_fuzz config_fuzz http1_request_fuzz h2_session_fuzz jwt_fuzz)
+targets=(sse_parser_fuzz config_fuzz http1_request_fuzz h2_session_fuzz jwt_fuzz tls13_records_fuzz)
 
 if ! command -v clang >/dev/null || ! command -v clang++ >/dev/null ||
    ! echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }' |
