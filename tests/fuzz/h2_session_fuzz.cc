@@ -33,6 +33,7 @@ constexpr std::string_view kEventBytes = "id: 1\ndata: hello\n\n";
 
 struct State {
   int responses = 0;
+  ssegate::downstream::Http2Allocator::Blocks blocks;  // the session's frame buffer
 };
 
 // Sends kEventBytes, then ends the stream.
@@ -94,8 +95,8 @@ nghttp2_session* newSession(State* state) {
 
   nghttp2_session* session = nullptr;
   // Through the gateway's allocator (frame buffers in page-backed slots), as Http2Connection.
-  if (nghttp2_session_server_new3(&session, callbacks, state, option,
-                                  ssegate::downstream::Http2Allocator::mem()) != 0) {
+  nghttp2_mem mem = ssegate::downstream::Http2Allocator::mem(&state->blocks);
+  if (nghttp2_session_server_new3(&session, callbacks, state, option, &mem) != 0) {
     fail("session_new");
   }
   nghttp2_option_del(option);
@@ -110,22 +111,24 @@ nghttp2_session* newSession(State* state) {
   return session;
 }
 
-// Drains what the session wants to send (to nowhere). False once the session is done.
-bool flush(nghttp2_session* session) {
+// Drains what the session wants to send (to nowhere), then gives the frame buffer's pages back
+// as an idle Http2Connection does. False once the session is done.
+bool flush(nghttp2_session* session, State* state) {
   for (;;) {
     const uint8_t* out = nullptr;
     const ssize_t n = nghttp2_session_mem_send(session, &out);
     if (n < 0) return false;
     if (n == 0) break;
   }
+  ssegate::downstream::Http2Allocator::shared().dropPages(state->blocks);
   return nghttp2_session_want_read(session) || nghttp2_session_want_write(session);
 }
 
-bool receive(nghttp2_session* session, const uint8_t* data, size_t len) {
+bool receive(nghttp2_session* session, State* state, const uint8_t* data, size_t len) {
   const ssize_t n = nghttp2_session_mem_recv(session, data, len);
   if (n < 0) return false;  // the gateway closes the connection (after GOAWAY)
   if (static_cast<size_t>(n) != len) fail("mem_recv consumed a different byte count");
-  return flush(session);
+  return flush(session, state);
 }
 
 }  // namespace
@@ -139,12 +142,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   State state;
   nghttp2_session* session = newSession(&state);
-  bool alive = flush(session);
+  bool alive = flush(session, &state);
   if (alive && send_preface) {
-    alive = receive(session, reinterpret_cast<const uint8_t*>(kPreface.data()), kPreface.size());
+    alive = receive(session, &state, reinterpret_cast<const uint8_t*>(kPreface.data()),
+                    kPreface.size());
   }
-  if (alive) alive = receive(session, bytes, split);
-  if (alive) receive(session, bytes + split, len - split);
+  if (alive) alive = receive(session, &state, bytes, split);
+  if (alive) receive(session, &state, bytes + split, len - split);
   nghttp2_session_del(session);
   return 0;
 }
