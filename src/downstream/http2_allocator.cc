@@ -42,7 +42,7 @@ void track(void* user, void* gone, void* p) {
       gone = nullptr;
     }
   }
-  if (p == nullptr || !a.slotted(p)) return;
+  if (p == nullptr || !blocks->recording || !a.slotted(p)) return;
   for (void*& b : blocks->slotted) {
     if (b == nullptr) {
       b = p;

@@ -12,9 +12,9 @@
 //
 // Idle connections: nghttp2 serializes every frame at the start of that buffer and keeps nothing
 // there between frames, so a connection that has sent nothing for a while gives the written page
-// back (dropPages, from the worker's sweep): idle h2-over-TLS 20.3 -> 16.4 KiB of gateway RSS per
-// connection. For that the session's nghttp2_mem records which slotted blocks are its own
-// (Blocks), and a block's size lives in a side table, not in the slot.
+// back (dropPages, from the worker's sweep): idle h2c 16.4 -> 12.4 KiB of gateway RSS per
+// connection. For that the session's nghttp2_mem records which slotted block is its frame
+// buffer (Blocks), and a block's size lives in a side table, not in the slot.
 //
 // Slots: one PROT_NONE reservation of max_slots * kSlotBytes of address space (no memory), made
 // readable and writable in batches as the high-water mark grows, so it is two mappings whatever
@@ -42,10 +42,14 @@ class Http2Allocator {
   static constexpr size_t kMinSlotted = 8 * 1024;
   static constexpr size_t kMaxSlotted = kSlotBytes;
 
-  // The slotted blocks of one session, recorded as the session allocates and frees them.
+  // The slotted blocks a session allocated while `recording` (set around
+  // nghttp2_session_server_new3: that is its frame buffer, which nghttp2 keeps for life); a
+  // recorded block leaves when freed. Blocks allocated later are not recorded: they can be live
+  // data (a header value of 8 KiB or more is a reference-counted buffer in a slot).
   struct Blocks {
-    static constexpr int kMax = 2;  // the frame buffer, and a second chunk while a frame needs it
+    static constexpr int kMax = 2;
     void* slotted[kMax] = {};
+    bool recording = false;
   };
 
   explicit Http2Allocator(size_t max_slots);

@@ -78,7 +78,9 @@ bool Http2Connection::createSession() {
   nghttp2_option_set_no_closed_streams(opt, 1);
   // Frame buffers in slots of their own: only the pages written are resident (see the allocator).
   nghttp2_mem mem = Http2Allocator::mem(&frame_blocks_);
+  frame_blocks_.recording = true;  // the frame buffer is allocated now, and only it is recorded
   int rv = nghttp2_session_server_new3(&session_, callbacks(), this, opt, &mem);
+  frame_blocks_.recording = false;
   nghttp2_option_del(opt);
   if (rv != 0) return false;
   const config::Config& c = *ctx_->config;

@@ -96,7 +96,10 @@ nghttp2_session* newSession(State* state) {
   nghttp2_session* session = nullptr;
   // Through the gateway's allocator (frame buffers in page-backed slots), as Http2Connection.
   nghttp2_mem mem = ssegate::downstream::Http2Allocator::mem(&state->blocks);
-  if (nghttp2_session_server_new3(&session, callbacks, state, option, &mem) != 0) {
+  state->blocks.recording = true;
+  const int rv = nghttp2_session_server_new3(&session, callbacks, state, option, &mem);
+  state->blocks.recording = false;
+  if (rv != 0) {
     fail("session_new");
   }
   nghttp2_option_del(option);
