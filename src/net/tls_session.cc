@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/log.h"
+
 namespace ssegate::net {
 
 // The application traffic secrets as OpenSSL derives them (raw bytes).
@@ -115,6 +117,7 @@ void TlsSession::onKeyLog(const SSL* ssl, const char* line) {
   size_t at = text.rfind(' ');
   std::string_view hex = text.substr(at + 1);
   into->clear();
+  into->reserve(hex.size() / 2);  // one buffer: no unwiped copy left behind by a regrowth
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
     int hi = OPENSSL_hexchar2int(static_cast<unsigned char>(hex[i]));
     int lo = OPENSSL_hexchar2int(static_cast<unsigned char>(hex[i + 1]));
@@ -208,7 +211,10 @@ void TlsSession::onHandshakeDone(uint64_t records_written) {
   std::string why;
   records_ =
       Tls13Records::create(suite, secrets->client, secrets->server, 0, records_written, &why);
-  if (!records_) return;  // OpenSSL keeps the records
+  if (!records_) {
+    LOG_DEBUG("tls", "TLS 1.3 records stay with OpenSSL: " << why);
+    return;
+  }
   SSL_free(ssl_);
   ssl_ = nullptr;
 }
