@@ -26,13 +26,21 @@ void MemoryTrimmer::stop() {
 }
 
 void MemoryTrimmer::onTimer(uv_timer_t* handle) {
-  static_cast<MemoryTrimmer*>(handle->data)->maybeTrim();
+  auto* self = static_cast<MemoryTrimmer*>(handle->data);
+  self->maybeTrim(uv_now(self->loop_));
 }
 
-bool MemoryTrimmer::maybeTrim() {
-  uint64_t now = accepted_->load(std::memory_order_relaxed);
-  if (now == seen_) return false;
-  seen_ = now;
+bool MemoryTrimmer::maybeTrim(uint64_t now_ms) {
+  uint64_t accepted = accepted_->load(std::memory_order_relaxed);
+  uint64_t fresh = accepted - seen_;
+  bool settled = accepted == checked_;
+  checked_ = accepted;
+  if (fresh == 0 ||
+      (fresh < kBurst && !(settled && fresh >= kSettled) && now_ms - last_trim_ms_ < kQuietMs)) {
+    return false;
+  }
+  seen_ = accepted;
+  last_trim_ms_ = now_ms;
   uint64_t t0 = uv_hrtime();
   malloc_trim(0);
   uint64_t us = (uv_hrtime() - t0) / 1000;

@@ -1,5 +1,6 @@
-// MemoryTrimmer: trims only after new connections, and a trim after a burst of freed small
-// blocks (what TLS handshakes leave) gives resident memory back.
+// MemoryTrimmer: trims after a burst of connections, when a smaller one settles, or after a minute
+// of trickle, never when quiet; a trim after a burst of freed small blocks (what TLS handshakes
+// leave) gives resident memory back.
 
 #include "app/memory_trimmer.h"
 
@@ -24,17 +25,25 @@ long rssKib() {
   return kib;
 }
 
-TEST(MemoryTrimmerTest, TrimsOnlyAfterNewConnections) {
+TEST(MemoryTrimmerTest, TrimsAfterABurstOrAMinuteOfTrickle) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   std::atomic<uint64_t> accepted{0};
   MemoryTrimmer t(&loop, &accepted, 1000);
-  EXPECT_FALSE(t.maybeTrim());
+  const uint64_t quiet = MemoryTrimmer::kQuietMs;
+  EXPECT_FALSE(t.maybeTrim(quiet)) << "nothing accepted";
   accepted = 3;
-  EXPECT_TRUE(t.maybeTrim());
-  EXPECT_FALSE(t.maybeTrim());
+  EXPECT_TRUE(t.maybeTrim(quiet)) << "a few, and no trim for a minute";
+  EXPECT_FALSE(t.maybeTrim(quiet + 5000));
   accepted = 4;
-  EXPECT_TRUE(t.maybeTrim());
+  EXPECT_FALSE(t.maybeTrim(quiet + 10000)) << "one more, 10 s after the last trim";
+  EXPECT_TRUE(t.maybeTrim(2 * quiet)) << "the trickle is a minute old";
+  accepted = 4 + MemoryTrimmer::kBurst;
+  EXPECT_TRUE(t.maybeTrim(2 * quiet + 5000)) << "a burst trims at once";
+  EXPECT_FALSE(t.maybeTrim(2 * quiet + 10000));
+  accepted += MemoryTrimmer::kSettled;
+  EXPECT_FALSE(t.maybeTrim(2 * quiet + 15000)) << "a small burst, still arriving";
+  EXPECT_TRUE(t.maybeTrim(2 * quiet + 20000)) << "it settled: nothing came for an interval";
   t.start();
   t.stop();
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -64,7 +73,7 @@ TEST(MemoryTrimmerTest, TrimReturnsFreedHoles) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   MemoryTrimmer t(&loop, &accepted, 1000);
-  ASSERT_TRUE(t.maybeTrim());
+  ASSERT_TRUE(t.maybeTrim(MemoryTrimmer::kQuietMs));
   long after = rssKib();
   EXPECT_LT(after, before - 16 * 1024) << "before " << before << " KiB, after " << after;
   for (void* p : blocks) free(p);
