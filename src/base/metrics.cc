@@ -39,6 +39,10 @@ const char* rejectName(Reject r) {
       return "ip_cap";
     case Reject::kAuthUnavailable:
       return "auth_unavailable";
+    case Reject::kTlsHandshake:
+      return "tls_handshake";
+    case Reject::kTlsRecord:
+      return "tls_record";
     case Reject::kCount:
       break;
   }

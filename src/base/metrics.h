@@ -34,6 +34,8 @@ enum class Reject : int {
   kUserCap,          // 429: limits.max_connections_per_user or the route's override
   kIpCap,            // 429: limits.max_connections_per_ip (anonymous subscribers)
   kAuthUnavailable,  // 503: auth_request timed out, failed or answered unexpectedly
+  kTlsHandshake,     // a TLS handshake failed (not TLS, no common protocol or cipher, bad data)
+  kTlsRecord,        // a record after the handshake failed (bad tag, bad type, bad size)
   kCount
 };
 const char* rejectName(Reject r);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "base/metrics.h"
 #include "downstream/http1_connection.h"
 #include "downstream/http2_connection.h"
 
@@ -81,6 +82,7 @@ void ProtocolDetector::onTransportWritable() {
 void ProtocolDetector::onSweep(int64_t now_ms) {
   if (state_ == State::kDetecting &&
       now_ms - since_ms_ >= ctx_->config->limits.request_header_timeout.count()) {
+    metrics().reject(Reject::kHeaderTimeout);
     close(transport_->tls() ? "TLS handshake timeout" : "no request in time");
   }
 }

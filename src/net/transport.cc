@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "base/metrics.h"
 #include "net/address.h"
 
 namespace ssegate::net {
@@ -74,6 +75,8 @@ void Transport::onCipher(const char* data, size_t len) {
     TlsSession::Io io = tls_->handshake();
     if (io == TlsSession::Io::kError) {
       std::string why = tls_->error();
+      metrics().reject(Reject::kTlsHandshake);
+      LOG_INFO("tls", "handshake with " << peer_ip_ << " failed: " << why);
       flush();  // the alert, if any
       handler_->onTransportEnd(why.c_str());
       return;
@@ -92,6 +95,10 @@ void Transport::onCipher(const char* data, size_t len) {
       continue;
     }
     if (io == TlsSession::Io::kWantMore) break;
+    if (io == TlsSession::Io::kError) {
+      metrics().reject(Reject::kTlsRecord);
+      LOG_INFO("tls", "connection from " << peer_ip_ << " closed: " << tls_->error());
+    }
     std::string why = io == TlsSession::Io::kClosed ? "peer closed (close_notify)" : tls_->error();
     handler_->onTransportEnd(why.c_str());
     return;

@@ -102,6 +102,15 @@ std::vector<std::string> idSequence(const std::string& prefix, int first, int la
          << "event ids " << joinIds(events) << ", expected [" << want << "]";
 }
 
+std::unique_ptr<SseClient> adminGet(uint16_t admin_port, const std::string& path) {
+  auto c = std::make_unique<SseClient>(admin_port);
+  c->get(path, {{"Connection", "close"}});
+  c->pumpUntil(
+      [&] { return c->closed() || c->response().state() == HttpResponseParser::State::kDone; },
+      Millis(5000));
+  return c;
+}
+
 ::testing::AssertionResult isSseStream(const SseClient& client, const std::string& x_replay) {
   auto fail = [&]() { return ::testing::AssertionFailure() << client.describe() << ": "; };
   if (!client.headComplete()) return fail() << "no response head";

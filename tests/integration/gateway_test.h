@@ -52,5 +52,7 @@ std::vector<std::string> idSequence(const std::string& prefix, int first, int la
 ::testing::AssertionResult isSseStream(const SseClient& client, const std::string& x_replay);
 // A response with `status`, a body of one short text line, and a closed connection.
 ::testing::AssertionResult isErrorResponse(const SseClient& client, int status);
+// GET `path` on the admin listener, read to the end (at most 5 s).
+std::unique_ptr<SseClient> adminGet(uint16_t admin_port, const std::string& path);
 
 }  // namespace ssegate::integration

@@ -9,15 +9,6 @@
 namespace ssegate::integration {
 namespace {
 
-std::unique_ptr<SseClient> adminGet(uint16_t admin_port, const std::string& path) {
-  auto c = std::make_unique<SseClient>(admin_port);
-  c->get(path, {{"Connection", "close"}});
-  c->pumpUntil(
-      [&] { return c->closed() || c->response().state() == HttpResponseParser::State::kDone; },
-      Millis(5000));
-  return c;
-}
-
 TEST_F(GatewayTest, H1_AdminEndpoints) {
   GatewayConfig config = defaultConfig();
   config.admin_port = freePort();

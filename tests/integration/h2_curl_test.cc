@@ -10,6 +10,7 @@
 
 #include "gateway_test.h"
 #include "harness/child_process.h"
+#include "harness/free_port.h"
 #include "harness/test_ca.h"
 
 namespace ssegate::integration {
@@ -153,6 +154,69 @@ TEST_F(H2CurlTest, TLS_SessionResumption) {
     const std::string second = connect("-sess_in", "second");
     EXPECT_NE(second.find("Reused, TLSv1."), std::string::npos) << second;
   }
+}
+
+// Bytes that are not TLS on the TLS port, and a record that fails authentication after a good
+// TLS 1.3 handshake: each connection is closed and counted (ssegate_rejected_total
+// tls_handshake / tls_record); a TLS subscriber opened afterwards gets every event.
+TEST_F(H2CurlTest, TLS_BadHandshakeAndBadRecordAreCountedAndOthersUnaffected) {
+  if (::access(kCurl, X_OK) != 0)
+    GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
+  TestCa ca;
+  std::string error;
+  TempDir dir;
+  ASSERT_TRUE(ca.create(dir.path(), &error)) << error;
+  GatewayConfig config = defaultConfig();
+  config.protocols = "[h2, http1]";
+  config.tls_certificate = ca.server_pem;
+  config.tls_private_key = ca.server_key;
+  config.admin_port = freePort();
+  ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  const uint16_t admin = gateway_->config().admin_port;
+  ASSERT_TRUE(waitUntil([&] { return canConnect(admin, 100); }, Millis(5000)));
+
+  // Cleartext HTTP to the TLS port.
+  SseClient plain(port());
+  plain.get("/events/tlsbad");
+  EXPECT_TRUE(plain.pumpUntil([&] { return plain.closed(); }, Millis(5000)))
+      << "the gateway kept a connection that is not TLS";
+
+  // A finished TLS 1.3 handshake, then a record of garbage (python3's ssl, on the raw fd).
+  const std::string out = dir.path() + "/badrecord.out";
+  const std::string script =
+      "import os, socket, ssl\n"
+      "ctx = ssl.create_default_context(cafile='" +
+      ca.ca_pem +
+      "')\n"
+      "ctx.minimum_version = ssl.TLSVersion.TLSv1_3\n"
+      "t = ctx.wrap_socket(socket.create_connection(('127.0.0.1', " +
+      std::to_string(port()) +
+      ")), server_hostname='localhost')\n"
+      "print('handshake', t.version(), flush=True)\n"
+      "os.write(t.fileno(), bytes([23, 3, 3, 0, 40]) + bytes(range(40)))\n"
+      "t.settimeout(5)\n"
+      "try:\n"
+      "    rest = t.recv(100)\n"
+      "    print('closed' if rest == b'' else 'data', flush=True)\n"
+      "except (ssl.SSLError, ConnectionError, OSError) as e:\n"
+      "    print('closed', type(e).__name__, flush=True)\n";
+  ChildProcess client;
+  ASSERT_TRUE(client.spawn({"/usr/bin/python3", "-c", script}, out));
+  ASSERT_TRUE(client.wait(Millis(8000)).has_value());
+  const std::string text = readFile(out);
+  EXPECT_NE(text.find("handshake TLSv1.3"), std::string::npos) << text;
+  EXPECT_NE(text.find("closed"), std::string::npos) << text;
+
+  expectEvents({"--http1.1", "--cacert", ca.ca_pem},
+               "https://localhost:" + std::to_string(port()) + "/events/tlsok", "tlsok",
+               "HTTP/1.1 200");
+  auto metrics = adminGet(admin, "/metrics");
+  EXPECT_NE(metrics->body().find("ssegate_rejected_total{reason=\"tls_handshake\"} 1\n"),
+            std::string::npos)
+      << metrics->body();
+  EXPECT_NE(metrics->body().find("ssegate_rejected_total{reason=\"tls_record\"} 1\n"),
+            std::string::npos)
+      << metrics->body();
 }
 
 TEST_F(H2CurlTest, H2_ErrorStatusesOverH2) {
