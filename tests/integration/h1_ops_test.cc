@@ -53,15 +53,6 @@ size_t countOf(const std::string& text, const std::string& needle) {
   return n;
 }
 
-std::unique_ptr<SseClient> adminGet(uint16_t admin_port, const std::string& path) {
-  auto c = std::make_unique<SseClient>(admin_port);
-  c->get(path, {{"Connection", "close"}});
-  c->pumpUntil(
-      [&] { return c->closed() || c->response().state() == HttpResponseParser::State::kDone; },
-      Millis(5000));
-  return c;
-}
-
 // --- access log ---
 
 TEST_F(GatewayTest, H1_AccessLogOneLinePerStream) {

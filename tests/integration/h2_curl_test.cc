@@ -20,6 +20,19 @@ const char* kCurl = "/usr/bin/curl";
 
 class H2CurlTest : public GatewayTest {
  protected:
+  // A gateway with a TLS listener ([h2, http1]) on a certificate from a fresh test CA (ca_, in
+  // dir_); `admin_port` > 0 adds the admin listener.
+  void startTlsGateway(uint16_t admin_port = 0) {
+    std::string error;
+    ASSERT_TRUE(ca_.create(dir_.path(), &error)) << error;
+    GatewayConfig config = defaultConfig();
+    config.protocols = "[h2, http1]";
+    config.tls_certificate = ca_.server_pem;
+    config.tls_private_key = ca_.server_key;
+    config.admin_port = admin_port;
+    ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  }
+
   // Starts curl with `args` + url, waits for its stream, publishes three events and checks that
   // curl saw the response line `status_line` and every event, in order.
   void expectEvents(std::vector<std::string> args, const std::string& url,
@@ -51,21 +64,16 @@ class H2CurlTest : public GatewayTest {
       EXPECT_NE(text.find(event), std::string::npos) << "missing '" << event << "' in " << text;
     }
   }
+
+  TestCa ca_;
+  TempDir dir_;
 };
 
 TEST_F(H2CurlTest, H2_CurlOverTlsNegotiatesH2) {
   if (::access(kCurl, X_OK) != 0)
     GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
-  TestCa ca;
-  GatewayConfig config = defaultConfig();
-  std::string error;
-  TempDir dir;
-  ASSERT_TRUE(ca.create(dir.path(), &error)) << error;
-  config.protocols = "[h2, http1]";
-  config.tls_certificate = ca.server_pem;
-  config.tls_private_key = ca.server_key;
-  ASSERT_NO_FATAL_FAILURE(startGateway(config));
-  expectEvents({"--http2", "--cacert", ca.ca_pem},
+  ASSERT_NO_FATAL_FAILURE(startTlsGateway());
+  expectEvents({"--http2", "--cacert", ca_.ca_pem},
                "https://localhost:" + std::to_string(port()) + "/events/tlsh2", "tlsh2",
                "HTTP/2 200");
 }
@@ -86,16 +94,8 @@ TEST_F(H2CurlTest, H2_CurlPriorKnowledgeOverH2c) {
 TEST_F(H2CurlTest, TLS_Http1OverTlsWithTestCa) {
   if (::access(kCurl, X_OK) != 0)
     GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
-  TestCa ca;
-  std::string error;
-  TempDir dir;
-  ASSERT_TRUE(ca.create(dir.path(), &error)) << error;
-  GatewayConfig config = defaultConfig();
-  config.protocols = "[h2, http1]";
-  config.tls_certificate = ca.server_pem;
-  config.tls_private_key = ca.server_key;
-  ASSERT_NO_FATAL_FAILURE(startGateway(config));
-  expectEvents({"--http1.1", "--cacert", ca.ca_pem},
+  ASSERT_NO_FATAL_FAILURE(startTlsGateway());
+  expectEvents({"--http1.1", "--cacert", ca_.ca_pem},
                "https://127.0.0.1:" + std::to_string(port()) + "/events/tlsh1", "tlsh1",
                "HTTP/1.1 200");
 }
@@ -104,19 +104,11 @@ TEST_F(H2CurlTest, TLS_Http1OverTlsWithTestCa) {
 TEST_F(H2CurlTest, TLS_Tls12ClientOverHttp1AndH2) {
   if (::access(kCurl, X_OK) != 0)
     GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
-  TestCa ca;
-  std::string error;
-  TempDir dir;
-  ASSERT_TRUE(ca.create(dir.path(), &error)) << error;
-  GatewayConfig config = defaultConfig();
-  config.protocols = "[h2, http1]";
-  config.tls_certificate = ca.server_pem;
-  config.tls_private_key = ca.server_key;
-  ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  ASSERT_NO_FATAL_FAILURE(startTlsGateway());
   const std::string base = "https://localhost:" + std::to_string(port());
-  expectEvents({"--http1.1", "--tls-max", "1.2", "--cacert", ca.ca_pem}, base + "/events/t12a",
+  expectEvents({"--http1.1", "--tls-max", "1.2", "--cacert", ca_.ca_pem}, base + "/events/t12a",
                "t12a", "HTTP/1.1 200");
-  expectEvents({"--http2", "--tls-max", "1.2", "--cacert", ca.ca_pem}, base + "/events/t12b",
+  expectEvents({"--http2", "--tls-max", "1.2", "--cacert", ca_.ca_pem}, base + "/events/t12b",
                "t12b", "HTTP/2 200");
 }
 
@@ -124,25 +116,17 @@ TEST_F(H2CurlTest, TLS_Tls12ClientOverHttp1AndH2) {
 // session cache): openssl s_client says "Reused". (Its stdin stays open for half a second, long
 // enough to read the TLS 1.3 tickets that come after the handshake.)
 TEST_F(H2CurlTest, TLS_SessionResumption) {
-  TestCa ca;
-  std::string error;
-  TempDir dir;
-  ASSERT_TRUE(ca.create(dir.path(), &error)) << error;
-  GatewayConfig config = defaultConfig();
-  config.protocols = "[h2, http1]";
-  config.tls_certificate = ca.server_pem;
-  config.tls_private_key = ca.server_key;
-  ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  ASSERT_NO_FATAL_FAILURE(startTlsGateway());
   for (const std::string version : {"-tls1_3", "-tls1_2"}) {
     SCOPED_TRACE(version);
-    const std::string session = dir.path() + "/session" + version + ".pem";
+    const std::string session = dir_.path() + "/session" + version + ".pem";
     auto connect = [&](const std::string& session_arg, const std::string& name) {
-      const std::string out = dir.path() + "/" + name + version + ".out";
+      const std::string out = dir_.path() + "/" + name + version + ".out";
       ChildProcess client;
       EXPECT_TRUE(client.spawn(
           {"/bin/sh", "-c",
            "sleep 0.5 | openssl s_client -connect 127.0.0.1:" + std::to_string(port()) +
-               " -servername localhost -CAfile " + ca.ca_pem + " " + version + " " + session_arg +
+               " -servername localhost -CAfile " + ca_.ca_pem + " " + version + " " + session_arg +
                " " + session + " 2>&1"},
           out));
       EXPECT_TRUE(client.wait(Millis(8000)).has_value());
@@ -162,16 +146,7 @@ TEST_F(H2CurlTest, TLS_SessionResumption) {
 TEST_F(H2CurlTest, TLS_BadHandshakeAndBadRecordAreCountedAndOthersUnaffected) {
   if (::access(kCurl, X_OK) != 0)
     GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
-  TestCa ca;
-  std::string error;
-  TempDir dir;
-  ASSERT_TRUE(ca.create(dir.path(), &error)) << error;
-  GatewayConfig config = defaultConfig();
-  config.protocols = "[h2, http1]";
-  config.tls_certificate = ca.server_pem;
-  config.tls_private_key = ca.server_key;
-  config.admin_port = freePort();
-  ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  ASSERT_NO_FATAL_FAILURE(startTlsGateway(freePort()));
   const uint16_t admin = gateway_->config().admin_port;
   ASSERT_TRUE(waitUntil([&] { return canConnect(admin, 100); }, Millis(5000)));
 
@@ -182,11 +157,11 @@ TEST_F(H2CurlTest, TLS_BadHandshakeAndBadRecordAreCountedAndOthersUnaffected) {
       << "the gateway kept a connection that is not TLS";
 
   // A finished TLS 1.3 handshake, then a record of garbage (python3's ssl, on the raw fd).
-  const std::string out = dir.path() + "/badrecord.out";
+  const std::string out = dir_.path() + "/badrecord.out";
   const std::string script =
       "import os, socket, ssl\n"
       "ctx = ssl.create_default_context(cafile='" +
-      ca.ca_pem +
+      ca_.ca_pem +
       "')\n"
       "ctx.minimum_version = ssl.TLSVersion.TLSv1_3\n"
       "t = ctx.wrap_socket(socket.create_connection(('127.0.0.1', " +
@@ -207,7 +182,7 @@ TEST_F(H2CurlTest, TLS_BadHandshakeAndBadRecordAreCountedAndOthersUnaffected) {
   EXPECT_NE(text.find("handshake TLSv1.3"), std::string::npos) << text;
   EXPECT_NE(text.find("closed"), std::string::npos) << text;
 
-  expectEvents({"--http1.1", "--cacert", ca.ca_pem},
+  expectEvents({"--http1.1", "--cacert", ca_.ca_pem},
                "https://localhost:" + std::to_string(port()) + "/events/tlsok", "tlsok",
                "HTTP/1.1 200");
   auto metrics = adminGet(admin, "/metrics");
