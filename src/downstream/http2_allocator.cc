@@ -29,26 +29,15 @@ namespace {
 constexpr size_t kDefaultSlots = 64 * 1024;
 constexpr size_t kCommitBatch = 256;  // slots made writable at once (5 MiB of address space)
 
-using Blocks = Http2Allocator::Blocks;
-
-// A session's record of its slotted blocks: `gone` leaves it, `p` (if slotted) joins it.
+// Keeps a session's FrameBuffer record: block `gone` was freed (or moved), `p` is new.
 void track(void* user, void* gone, void* p) {
-  auto* blocks = static_cast<Blocks*>(user);
-  Http2Allocator& a = Http2Allocator::shared();
-  if (blocks == nullptr || gone == p) return;
-  for (void*& b : blocks->slotted) {
-    if (gone != nullptr && b == gone) {
-      b = nullptr;
-      gone = nullptr;
-    }
+  auto* frames = static_cast<Http2Allocator::FrameBuffer*>(user);
+  if (frames == nullptr || gone == p) return;
+  if (gone != nullptr && frames->block == gone) frames->block = nullptr;
+  if (frames->recording && frames->block == nullptr && p != nullptr &&
+      Http2Allocator::shared().slotted(p)) {
+    frames->block = p;
   }
-  if (p == nullptr || !blocks->recording || !a.slotted(p)) return;
-  for (void*& b : blocks->slotted) {
-    if (b == nullptr) {
-      b = p;
-      return;
-    }
-  }  // more than kMax: that one is not dropped when idle (only larger, still correct)
 }
 
 void* memMalloc(size_t n, void* user) {
@@ -103,8 +92,8 @@ Http2Allocator& Http2Allocator::shared() {
   return *a;
 }
 
-nghttp2_mem Http2Allocator::mem(Blocks* blocks) {
-  return nghttp2_mem{blocks, &memMalloc, &memFree, &memCalloc, &memRealloc};
+nghttp2_mem Http2Allocator::mem(FrameBuffer* frames) {
+  return nghttp2_mem{frames, &memMalloc, &memFree, &memCalloc, &memRealloc};
 }
 
 size_t Http2Allocator::slotsInUse() const {
@@ -187,9 +176,9 @@ void Http2Allocator::release(void* p) {
   ::free(p);
 }
 
-void Http2Allocator::dropPages(const Blocks& blocks) {
-  for (void* b : blocks.slotted) {
-    if (b != nullptr && slotted(b)) madvise(b, kSlotBytes, MADV_DONTNEED);
+void Http2Allocator::dropPages(const FrameBuffer& frames) {
+  if (frames.block != nullptr && slotted(frames.block)) {
+    madvise(frames.block, kSlotBytes, MADV_DONTNEED);
   }
 }
 

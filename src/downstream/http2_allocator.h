@@ -14,7 +14,7 @@
 // there between frames, so a connection that has sent nothing for a while gives the written page
 // back (dropPages, from the worker's sweep): idle h2c 16.4 -> 12.4 KiB of gateway RSS per
 // connection. For that the session's nghttp2_mem records which slotted block is its frame
-// buffer (Blocks), and a block's size lives in a side table, not in the slot.
+// buffer (FrameBuffer), and a block's size lives in a side table, not in the slot.
 //
 // Slots: one PROT_NONE reservation of max_slots * kSlotBytes of address space (no memory), made
 // readable and writable in batches as the high-water mark grows, so it is two mappings whatever
@@ -42,13 +42,12 @@ class Http2Allocator {
   static constexpr size_t kMinSlotted = 8 * 1024;
   static constexpr size_t kMaxSlotted = kSlotBytes;
 
-  // The slotted blocks a session allocated while `recording` (set around
-  // nghttp2_session_server_new3: that is its frame buffer, which nghttp2 keeps for life); a
-  // recorded block leaves when freed. Blocks allocated later are not recorded: they can be live
-  // data (a header value of 8 KiB or more is a reference-counted buffer in a slot).
-  struct Blocks {
-    static constexpr int kMax = 2;
-    void* slotted[kMax] = {};
+  // A session's frame buffer: the slotted block it allocates while `recording` (set around
+  // nghttp2_session_server_new3; nghttp2 keeps that buffer for life). Null again once freed.
+  // Slotted blocks allocated later are not recorded: they can be live data (a header value of
+  // 8 KiB or more is a reference-counted buffer in a slot).
+  struct FrameBuffer {
+    void* block = nullptr;
     bool recording = false;
   };
 
@@ -61,8 +60,8 @@ class Http2Allocator {
   // The process-wide allocator (65,536 slots: 1.25 GiB of address space), never destroyed.
   static Http2Allocator& shared();
   // An nghttp2_mem that allocates from shared() for one session (nghttp2_session_server_new3
-  // copies it) and records that session's slotted blocks in *blocks, which must outlive it.
-  static nghttp2_mem mem(Blocks* blocks);
+  // copies it) and records that session's frame buffer in *frames, which must outlive it.
+  static nghttp2_mem mem(FrameBuffer* frames);
 
   // malloc, calloc, realloc and free semantics. A slotted block that grows past kMaxSlotted
   // moves to malloc; a malloc'd block that grows stays there (realloc).
@@ -70,9 +69,9 @@ class Http2Allocator {
   void* allocateZeroed(size_t count, size_t size);
   void* reallocate(void* p, size_t n);
   void release(void* p);
-  // Gives back the resident pages of each block in `blocks`: they read as zeros afterwards.
-  // REQUIRES: nothing in them is needed any more (nghttp2 is between frames).
-  void dropPages(const Blocks& blocks);
+  // Gives back the resident pages of the frame buffer: it reads as zeros afterwards.
+  // REQUIRES: nothing in it is needed any more (nghttp2 is between frames).
+  void dropPages(const FrameBuffer& frames);
 
   bool slotted(const void* p) const {
     auto a = reinterpret_cast<uintptr_t>(p);

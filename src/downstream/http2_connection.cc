@@ -77,10 +77,10 @@ bool Http2Connection::createSession() {
   nghttp2_option_set_max_deflate_dynamic_table_size(opt, 512);
   nghttp2_option_set_no_closed_streams(opt, 1);
   // Frame buffers in slots of their own: only the pages written are resident (see the allocator).
-  nghttp2_mem mem = Http2Allocator::mem(&frame_blocks_);
-  frame_blocks_.recording = true;  // the frame buffer is allocated now, and only it is recorded
+  nghttp2_mem mem = Http2Allocator::mem(&frame_buffer_);
+  frame_buffer_.recording = true;  // the frame buffer is allocated now, and only it is recorded
   int rv = nghttp2_session_server_new3(&session_, callbacks(), this, opt, &mem);
-  frame_blocks_.recording = false;
+  frame_buffer_.recording = false;
   nghttp2_option_del(opt);
   if (rv != 0) return false;
   const config::Config& c = *ctx_->config;
@@ -597,7 +597,7 @@ void Http2Connection::onSweep(int64_t now_ms) {
     framed_since_sweep_ = false;
     last_framed_ms_ = now_ms;
   } else if (frame_pages_resident_ && now_ms - last_framed_ms_ >= kFramePagesIdleMs) {
-    Http2Allocator::shared().dropPages(frame_blocks_);
+    Http2Allocator::shared().dropPages(frame_buffer_);
     frame_pages_resident_ = false;
   }
 }

@@ -111,8 +111,8 @@ class Http2Connection final : public worker::WorkerConnection, public net::Trans
   State state_ = State::kOpen;
   std::unique_ptr<net::Transport> transport_;
   int tls_ = 0;  // metrics index
-  // The session's slotted blocks (its frame buffer); declared before session_, deleted after it.
-  Http2Allocator::Blocks frame_blocks_;
+  // Where the session's frame buffer is; declared before session_, so it outlives it.
+  Http2Allocator::FrameBuffer frame_buffer_;
   nghttp2_session* session_ = nullptr;
   // The frame buffer was written since its pages were last given back / since the last sweep.
   bool frame_pages_resident_ = false;

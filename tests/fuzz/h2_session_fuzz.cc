@@ -33,7 +33,7 @@ constexpr std::string_view kEventBytes = "id: 1\ndata: hello\n\n";
 
 struct State {
   int responses = 0;
-  ssegate::downstream::Http2Allocator::Blocks blocks;  // the session's frame buffer
+  ssegate::downstream::Http2Allocator::FrameBuffer frames;  // the session's frame buffer
 };
 
 // Sends kEventBytes, then ends the stream.
@@ -95,10 +95,10 @@ nghttp2_session* newSession(State* state) {
 
   nghttp2_session* session = nullptr;
   // Through the gateway's allocator (frame buffers in page-backed slots), as Http2Connection.
-  nghttp2_mem mem = ssegate::downstream::Http2Allocator::mem(&state->blocks);
-  state->blocks.recording = true;
+  nghttp2_mem mem = ssegate::downstream::Http2Allocator::mem(&state->frames);
+  state->frames.recording = true;
   const int rv = nghttp2_session_server_new3(&session, callbacks, state, option, &mem);
-  state->blocks.recording = false;
+  state->frames.recording = false;
   if (rv != 0) {
     fail("session_new");
   }
@@ -123,7 +123,7 @@ bool flush(nghttp2_session* session, State* state) {
     if (n < 0) return false;
     if (n == 0) break;
   }
-  ssegate::downstream::Http2Allocator::shared().dropPages(state->blocks);
+  ssegate::downstream::Http2Allocator::shared().dropPages(state->frames);
   return nghttp2_session_want_read(session) || nghttp2_session_want_write(session);
 }
 

@@ -126,17 +126,16 @@ TEST(Http2AllocatorTest, SessionFrameBufferTakesASlotAndDropsItsPagesWhenIdle) {
       });
   Http2Allocator& a = Http2Allocator::shared();
   size_t before = a.slotsInUse();
-  Http2Allocator::Blocks blocks;
-  nghttp2_mem mem = Http2Allocator::mem(&blocks);
+  Http2Allocator::FrameBuffer frames;
+  nghttp2_mem mem = Http2Allocator::mem(&frames);
   nghttp2_session* session = nullptr;
-  blocks.recording = true;
+  frames.recording = true;
   ASSERT_EQ(nghttp2_session_server_new3(&session, cbs, &wire, nullptr, &mem), 0);
-  blocks.recording = false;
+  frames.recording = false;
   EXPECT_EQ(a.slotsInUse(), before + 1);
-  void* frames = blocks.slotted[0];
-  ASSERT_NE(frames, nullptr);
-  EXPECT_TRUE(a.slotted(frames));
-  EXPECT_EQ(blocks.slotted[1], nullptr);
+  void* buffer = frames.block;
+  ASSERT_NE(buffer, nullptr);
+  EXPECT_TRUE(a.slotted(buffer));
 
   for (int round = 0; round < 2; ++round) {
     wire.clear();
@@ -144,42 +143,43 @@ TEST(Http2AllocatorTest, SessionFrameBufferTakesASlotAndDropsItsPagesWhenIdle) {
     ASSERT_EQ(nghttp2_session_send(session), 0);
     ASSERT_EQ(wire.size(), 9u + 8u);
     EXPECT_EQ(wire.substr(0, 5), std::string("\0\0\x08\x06\0", 5));  // 8 bytes, PING, no flags
-    EXPECT_EQ(residentPages(frames), 1u);
-    a.dropPages(blocks);
-    EXPECT_EQ(residentPages(frames), 0u);
+    EXPECT_EQ(residentPages(buffer), 1u);
+    a.dropPages(frames);
+    EXPECT_EQ(residentPages(buffer), 0u);
   }
   nghttp2_session_del(session);
   EXPECT_EQ(a.slotsInUse(), before);
-  EXPECT_EQ(blocks.slotted[0], nullptr);
+  EXPECT_EQ(frames.block, nullptr);
   nghttp2_session_callbacks_del(cbs);
 }
 
-// Blocks records slotted blocks only, and only while recording (later ones may be live data,
-// such as a large header value: dropping their pages would corrupt them); it follows
-// reallocation and forgets freed blocks.
-TEST(Http2AllocatorTest, BlocksRecordOnlyWhileRecording) {
-  Http2Allocator::Blocks blocks;
-  nghttp2_mem mem = Http2Allocator::mem(&blocks);
-  blocks.recording = true;
+// The record holds the first slotted block allocated while recording (malloc'd ones and later
+// slotted ones, which may be live data such as a large header value, are not recorded: dropping
+// pages never touches them); a block that moves out of its slot or is freed leaves the record.
+TEST(Http2AllocatorTest, FrameBufferRecordsOnlyWhileRecording) {
+  Http2Allocator& a = Http2Allocator::shared();
+  Http2Allocator::FrameBuffer frames;
+  nghttp2_mem mem = Http2Allocator::mem(&frames);
+  frames.recording = true;
   void* small = mem.malloc(100, mem.mem_user_data);
-  void* frame = mem.malloc(16394, mem.mem_user_data);
-  EXPECT_EQ(blocks.slotted[0], frame);
-  EXPECT_EQ(blocks.slotted[1], nullptr);
-  void* zeroed = mem.calloc(10, 1000, mem.mem_user_data);
-  EXPECT_EQ(blocks.slotted[1], zeroed);
-  void* moved = mem.realloc(zeroed, 40000, mem.mem_user_data);  // out of its slot, to malloc
-  EXPECT_FALSE(Http2Allocator::shared().slotted(moved));
-  EXPECT_EQ(blocks.slotted[1], nullptr);
-  blocks.recording = false;
+  EXPECT_EQ(frames.block, nullptr);
+  void* buffer = mem.calloc(1, 16394, mem.mem_user_data);
+  EXPECT_EQ(frames.block, buffer);
+  void* moved = mem.realloc(buffer, 40000, mem.mem_user_data);  // out of its slot, to malloc
+  EXPECT_FALSE(a.slotted(moved));
+  EXPECT_EQ(frames.block, nullptr);
+  buffer = mem.malloc(16394, mem.mem_user_data);
+  EXPECT_EQ(frames.block, buffer);
+  frames.recording = false;
   void* header = mem.malloc(10000, mem.mem_user_data);  // e.g. a 10 KB header value
-  EXPECT_TRUE(Http2Allocator::shared().slotted(header));
-  EXPECT_EQ(blocks.slotted[1], nullptr);
+  EXPECT_TRUE(a.slotted(header));
+  EXPECT_EQ(frames.block, buffer);
   memset(header, 7, 10000);
-  Http2Allocator::shared().dropPages(blocks);
+  a.dropPages(frames);
   EXPECT_EQ(static_cast<unsigned char*>(header)[9999], 7) << "live data was dropped";
   mem.free(header, mem.mem_user_data);
-  mem.free(frame, mem.mem_user_data);
-  EXPECT_EQ(blocks.slotted[0], nullptr);
+  mem.free(buffer, mem.mem_user_data);
+  EXPECT_EQ(frames.block, nullptr);
   mem.free(moved, mem.mem_user_data);
   mem.free(small, mem.mem_user_data);
 }
