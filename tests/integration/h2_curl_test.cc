@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gateway_test.h"
@@ -35,8 +37,10 @@ class H2CurlTest : public GatewayTest {
 
   // Starts curl with `args` + url, waits for its stream, publishes three events and checks that
   // curl saw the response line `status_line` and every event, in order.
+  // `idle`: how long the stream stays quiet before the events.
   void expectEvents(std::vector<std::string> args, const std::string& url,
-                    const std::string& channel, const std::string& status_line) {
+                    const std::string& channel, const std::string& status_line,
+                    Millis idle = Millis(0)) {
     const std::string out = gateway_->dir().file("curl-" + channel + ".out");
     std::vector<std::string> argv = {kCurl, "-N", "-s", "-i", "--max-time", "15"};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -47,6 +51,7 @@ class H2CurlTest : public GatewayTest {
     ASSERT_TRUE(
         waitUntil([&] { return readFile(out).find("retry:") != std::string::npos; }, Millis(5000)))
         << "curl output: '" << readFile(out) << "'";
+    std::this_thread::sleep_for(idle);
     for (int i = 1; i <= 3; ++i)
       origin_.publish(channel, "e-" + std::to_string(i), "hi " + channel);
     const bool all = waitUntil([&] { return readFile(out).find("id: e-3\n") != std::string::npos; },
@@ -89,6 +94,19 @@ TEST_F(H2CurlTest, H2_CurlPriorKnowledgeOverH2c) {
   // The same listener still serves HTTP/1.1.
   expectEvents({"--http1.1"}, "http://127.0.0.1:" + std::to_string(port()) + "/events/h1c", "h1c",
                "HTTP/1.1 200");
+}
+
+// A connection quiet for longer than 2 s gives its frame buffer's page back (Http2Connection);
+// its stream then still gets every event, in order.
+TEST_F(H2CurlTest, H2_StreamQuietPastTheFramePageDropStillGetsEveryEvent) {
+  if (::access(kCurl, X_OK) != 0)
+    GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
+  GatewayConfig config = defaultConfig();
+  config.protocols = "[h2c]";
+  ASSERT_NO_FATAL_FAILURE(startGateway(config));
+  expectEvents({"--http2-prior-knowledge"},
+               "http://127.0.0.1:" + std::to_string(port()) + "/events/quiet", "quiet",
+               "HTTP/2 200", Millis(3500));
 }
 
 TEST_F(H2CurlTest, TLS_Http1OverTlsWithTestCa) {
@@ -140,15 +158,21 @@ TEST_F(H2CurlTest, TLS_SessionResumption) {
   }
 }
 
-// Bytes that are not TLS on the TLS port, and a record that fails authentication after a good
-// TLS 1.3 handshake: each connection is closed and counted (ssegate_rejected_total
-// tls_handshake / tls_record); a TLS subscriber opened afterwards gets every event.
+// Bytes that are not TLS on the TLS port, a record that fails authentication after a good TLS 1.3
+// handshake, and a connection that never starts its handshake: each is closed and counted
+// (ssegate_rejected_total tls_handshake / tls_record / header_timeout, after
+// request_header_timeout = 2 s for the last); a TLS subscriber opened afterwards gets every
+// event.
 TEST_F(H2CurlTest, TLS_BadHandshakeAndBadRecordAreCountedAndOthersUnaffected) {
   if (::access(kCurl, X_OK) != 0)
     GTEST_FAIL() << "curl not installed (deploy/install-deps.sh installs it)";
   ASSERT_NO_FATAL_FAILURE(startTlsGateway(freePort()));
   const uint16_t admin = gateway_->config().admin_port;
   ASSERT_TRUE(waitUntil([&] { return canConnect(admin, 100); }, Millis(5000)));
+
+  // Connected, silent: closed at request_header_timeout (2 s in the test configuration).
+  SseClient silent(port());
+  const auto silent_since = std::chrono::steady_clock::now();
 
   // Cleartext HTTP to the TLS port.
   SseClient plain(port());
@@ -185,7 +209,13 @@ TEST_F(H2CurlTest, TLS_BadHandshakeAndBadRecordAreCountedAndOthersUnaffected) {
   expectEvents({"--http1.1", "--cacert", ca_.ca_pem},
                "https://localhost:" + std::to_string(port()) + "/events/tlsok", "tlsok",
                "HTTP/1.1 200");
+  ASSERT_TRUE(silent.pumpUntil([&] { return silent.closed(); }, Millis(6000)))
+      << "a connection that never started its handshake was kept";
+  EXPECT_GE(std::chrono::steady_clock::now() - silent_since, Millis(1500));
   auto metrics = adminGet(admin, "/metrics");
+  EXPECT_NE(metrics->body().find("ssegate_rejected_total{reason=\"header_timeout\"} 1\n"),
+            std::string::npos)
+      << metrics->body();
   EXPECT_NE(metrics->body().find("ssegate_rejected_total{reason=\"tls_handshake\"} 1\n"),
             std::string::npos)
       << metrics->body();
