@@ -96,7 +96,8 @@ class TlsSession {
   std::string in_;                    // ciphertext from the peer; released once read
   size_t in_read_ = 0;                // bytes of in_ read
   std::string out_;                   // ciphertext to the peer; released when taken
-  // Records OpenSSL has written, from their headers (the last one's unwritten bytes).
+  // Records OpenSSL wrote during a server handshake, from their headers (and what is left of
+  // the last one).
   uint64_t out_records_ = 0;
   size_t out_record_left_ = 0;
   unsigned char out_header_[5] = {};
