@@ -25,6 +25,11 @@
 #          per connection
 #   w4tls  W4 over TLS (HTTP/1.1; the C++ load generator's storm only)
 #   V_SUBS subscriber counts use the ladder V_LADDER_SMALL (below 5,000) or V_LADDER_LARGE.
+#   TLS_SETTLE_PER_S [1000]: a w2tls/w2h2 step's warm-up is WARMUP plus one second per this many
+#   TLS connections. A full handshake costs every system here about 1 ms of CPU (W4 over TLS:
+#   12 CPU-s for 10,000), so at 10,000 subscribers the servers are still working through the
+#   handshakes for seconds after the load generator's ramp ends; a window opened then measured
+#   the handshake backlog (a load generator behind by seconds, p99 1-2 s), not the broadcast.
 #   Every system gets a TLS listener beside its cleartext one, with one self-signed ECDSA P-256
 #   certificate made per run with the openssl CLI: ssegate `tls:` listener [h2, http1]; nginx
 #   (Nchan, proxy_pass) `listen ... ssl http2`; Pushpin `https_ports` (condure: TLS 1.2, no ALPN,
@@ -82,6 +87,7 @@ H2_STREAMS=${H2_STREAMS:-100}
 STORM_CLIENT=${STORM_CLIENT:-loadgen}
 W4_REPEAT=${W4_REPEAT:-1}
 NOISY_CPU=${NOISY_CPU:-0.25}
+TLS_SETTLE_PER_S=${TLS_SETTLE_PER_S:-1000}
 OUT=${OUT:-bench/results/peers.jsonl}
 PROTO=h1         # h1 (cleartext HTTP/1.1), tls (HTTP/1.1 over TLS), h2 (HTTP/2 over TLS)
 HZ=$(getconf CLK_TCK)
@@ -459,17 +465,22 @@ step() {
   local ramp; ramp=$(sys_ramp)
   local lg=$WORK/$scen-$sys-$n-$rate.json
   local ramp_s; ramp_s=$(calc "$n / $ramp" 3)
+  local warmup=$WARMUP
+  if tls_on; then  # one handshake per connection (HTTP/2: one per H2_STREAMS subscribers)
+    local conns=$n; [ "$PROTO" = h2 ] && conns=$(((n + H2_STREAMS - 1) / H2_STREAMS))
+    warmup=$(calc "$WARMUP + $conns / $TLS_SETTLE_PER_S" 3)
+  fi
   local t0; t0=$(date +%s%N)
   nice -n "$LOADGEN_NICE" "$BUILD/ssegate-loadgen" --url "$(sys_url "$channels")" \
     --channels "$channels" -n "$n" --procs "$PROCS" --ramp "$ramp" --retries 5 --retry-delay 1 \
-    --warmup "$WARMUP" --duration "$DURATION" --grace 1 --progress 0 --quiet $(proto_args) >"$lg" \
+    --warmup "$warmup" --duration "$DURATION" --grace 1 --progress 0 --quiet $(proto_args) >"$lg" \
     2>>"$WORK/loadgen.log" &
   local lgpid=$!
   PIDS+=("$lgpid")
   # Extra load (W5's slow subscribers) is started by the caller through STEP_HOOK.
   [ -n "${STEP_HOOK:-}" ] && $STEP_HOOK
   # The window opens 0.2 s (common start) + ramp + warm-up after the load generator starts.
-  local open_ns=$((t0 + $(calc "(0.2 + $ramp_s + $WARMUP) * 1e9" 0)))
+  local open_ns=$((t0 + $(calc "(0.2 + $ramp_s + $warmup) * 1e9" 0)))
   local left; left=$(calc "($open_ns - $(date +%s%N)) / 1e9" 3)
   awk "BEGIN {exit !($left > 0)}" && sleep "$left"
   local pids feed c0 f0 b0 c1 f1 b1 mem rss up
@@ -493,7 +504,7 @@ step() {
   fi
   record feed_stats="$feed" scenario="$scen" system="$sys" subscribers="$n" channels="$channels" rate="$rate" \
     proto="$PROTO" tls="$SYS_TLS" \
-    window_s="$DURATION" cpu_s="$(calc "($c1 - $c0) / $HZ" 2)" feed_cpu_s="$(calc "($f1 - $f0) / $HZ" 2)" \
+    window_s="$DURATION" warmup_s="$warmup" cpu_s="$(calc "($c1 - $c0) / $HZ" 2)" feed_cpu_s="$(calc "($f1 - $f0) / $HZ" 2)" \
     machine_busy_cpu_s="$(calc "($b1 - $b0) / $HZ" 2)" loadgen_cpu_s="$(calc "($l1 - $l0) / $HZ" 2)" \
     other_cpu_s="$(calc "(($b1 - $b0) - ($c1 - $c0) - ($f1 - $f0) - ($l1 - $l0)) / $HZ" 2)" mem_kib="$mem" rss_kib="$rss" \
     ${STEP_RERUN:+rerun=true} \
@@ -689,6 +700,7 @@ main() {
     size="$SIZE" systems="$SYSTEMS" scenarios="$SCENARIOS" w2_ladder="$W2_LADDER" \
     w2_subs="$W2_SUBS" v_subs="$V_SUBS" v_ladder_small="$V_LADDER_SMALL" \
     v_ladder_large="$V_LADDER_LARGE" h2_streams="$H2_STREAMS" storm_client="$STORM_CLIENT" \
+    tls_settle_per_s="$TLS_SETTLE_PER_S" \
     storm_n="$STORM_N" w4_repeat="$W4_REPEAT" quiet_wait="$QUIET_WAIT" out="$OUT" nginx="$(nginx -v 2>&1 | sed 's/.*: //')" \
     nchan="$(dpkg-query -W -f '${Version}' libnginx-mod-nchan 2>/dev/null || echo '?')" \
     pushpin="$(dpkg-query -W -f '${Version}' pushpin 2>/dev/null || echo '?')"

@@ -139,6 +139,9 @@ def section(recs, plot_dir, md_dir):
                 s.append("%s storms per system and client" % m["w4_repeat"])
             if m.get("quiet_wait") is not None:
                 s.append("QUIET_WAIT %s s" % m["quiet_wait"])
+            if m.get("tls_settle_per_s") is not None and (
+                    "w2tls" in m.get("scenarios", "") or "w2h2" in m.get("scenarios", "")):
+                s.append("TLS warm-up + 1 s per %s TLS connections" % m["tls_settle_per_s"])
             return "; ".join(s)
         out.append("Separate runs, same settings as above unless stated: " + "; ".join(
             "[results/%s](results/%s): %s (%s, commit %s, %s s%s)" % (

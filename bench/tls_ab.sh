@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/tls_ab.sh A_BIN B_BIN [ROUNDS] — gateway CPU per delivery over TLS, two ssegate binaries
-# alternating on the same machine (A B A B ...): 1,000 HTTP/1.1-over-TLS subscribers on one
-# channel, RATE [100] events/s of 256 bytes, CPU (utime+stime from /proc) and deliveries
-# (ssegate_events_delivered_total) over a 15 s window after a 5 s warm-up. Used to compare
+# alternating on the same machine (A B A B ...): SUBS [1000] HTTP/1.1-over-TLS subscribers on
+# one channel (connected at 2,000/s), RATE [100] events/s of 256 bytes, CPU (utime+stime from
+# /proc) and deliveries (ssegate_events_delivered_total) over a 15 s window after a 5 s warm-up
+# that starts once every subscriber should be connected. Used to compare
 # OpenSSL's record layer (a build before 3f15d2d) with ssegate's own TLS 1.3 records:
 #   git worktree add /tmp/old 57e8037 && cmake -S /tmp/old -B /tmp/old/build \
 #     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSEGATE_TESTS=OFF -DSSEGATE_BENCH=OFF && \
@@ -19,6 +20,7 @@ A_BIN=$1
 B_BIN=$2
 ROUNDS=${3:-2}
 RATE=${RATE:-100}
+SUBS=${SUBS:-1000}
 OUT=${OUT:-bench/results/tls-ab.jsonl}
 WORK=$(mktemp -d /tmp/ssegate-tls-ab.XXXXXX)
 PIDS=()
@@ -45,16 +47,16 @@ run() {  # run LABEL BINARY
   origin=$!
   PIDS+=("$origin")
   sleep 0.5
-  "$bin" -c "$WORK/gw.yaml" --log-level warn >"$WORK/gw-$label.log" 2>&1 &
+  "$bin" -c "$WORK/gw.yaml" --log-level info >"$WORK/gw-$label.log" 2>&1 &
   gw=$!
   PIDS+=("$gw")
   sleep 1
   curl -s -m 1 -N -o /dev/null http://127.0.0.1:28180/events/bench || true
   nice -n 10 build/ssegate-loadgen --url https://127.0.0.1:28543/events/bench --procs 2 \
-    -n 1000 --ramp 1000 --warmup 3 --duration 20 --progress 0 >"$WORK/lg-$label.json" \
+    -n "$SUBS" --ramp 2000 --warmup 3 --duration 20 --progress 0 >"$WORK/lg-$label.json" \
     2>"$WORK/lg-$label.err" &
   lg=$!
-  sleep 5
+  sleep $((5 + SUBS / 2000))
   m0=$(delivered); c0=$(ticks "$gw")
   sleep 15
   m1=$(delivered); c1=$(ticks "$gw")
@@ -62,13 +64,13 @@ run() {  # run LABEL BINARY
   kill "$gw" "$origin"
   wait "$gw" "$origin" 2>/dev/null || true
   python3 - "$label" "$bin" "$m0" "$m1" "$c0" "$c1" "$(getconf CLK_TCK)" "$WORK/lg-$label.json" \
-    "$RATE" <<'PY' | tee -a "$OUT"
+    "$RATE" "$SUBS" <<'PY' | tee -a "$OUT"
 import json, sys
-label, binary, m0, m1, c0, c1, hz, lg, rate = sys.argv[1:]
+label, binary, m0, m1, c0, c1, hz, lg, rate, subs = sys.argv[1:]
 d = float(m1) - float(m0)
 cpu = (float(c1) - float(c0)) / float(hz)
 j = json.load(open(lg))
-print(json.dumps({"run": label, "binary": binary, "subscribers": 1000, "rate": float(rate),
+print(json.dumps({"run": label, "binary": binary, "subscribers": int(subs), "rate": float(rate),
                   "deliveries": int(d), "gateway_cpu_s": round(cpu, 2),
                   "cpu_s_per_million": round(cpu / d * 1e6, 3) if d else None,
                   "p99_ms": j["latency_ms"]["p99"], "missing": j["missing"],
@@ -76,6 +78,7 @@ print(json.dumps({"run": label, "binary": binary, "subscribers": 1000, "rate": f
 PY
 }
 
+echo "tls_ab: logs in $WORK" >&2
 mkdir -p "$(dirname "$OUT")"
 for ((i = 1; i <= ROUNDS; i++)); do
   run "a$i" "$A_BIN"
