@@ -2,8 +2,9 @@
 # bench/tls_ab.sh A_BIN B_BIN [ROUNDS] — gateway CPU per delivery over TLS, two ssegate binaries
 # alternating on the same machine (A B A B ...): SUBS [1000] HTTP/1.1-over-TLS subscribers on
 # one channel (connected at 2,000/s), RATE [100] events/s of 256 bytes, CPU (utime+stime from
-# /proc) and deliveries (ssegate_events_delivered_total) over a 15 s window after a 5 s warm-up
-# that starts once every subscriber should be connected. Used to compare
+# /proc) and deliveries (ssegate_events_delivered_total) over a 15 s window that opens 1 s into
+# the load generator's; both open 4 s + 1 s per 1,000 subscribers (the TLS handshakes, about 1 ms
+# each) after the connection ramp. Used to compare
 # OpenSSL's record layer (a build before 3f15d2d) with ssegate's own TLS 1.3 records:
 #   git worktree add /tmp/old 57e8037 && cmake -S /tmp/old -B /tmp/old/build \
 #     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSEGATE_TESTS=OFF -DSSEGATE_BENCH=OFF && \
@@ -53,10 +54,10 @@ run() {  # run LABEL BINARY
   sleep 1
   curl -s -m 1 -N -o /dev/null http://127.0.0.1:28180/events/bench || true
   nice -n 10 build/ssegate-loadgen --url https://127.0.0.1:28543/events/bench --procs 2 \
-    -n "$SUBS" --ramp 2000 --warmup 3 --duration 20 --progress 0 >"$WORK/lg-$label.json" \
+    -n "$SUBS" --ramp 2000 --warmup $((3 + SUBS / 1000)) --duration 20 --progress 0 >"$WORK/lg-$label.json" \
     2>"$WORK/lg-$label.err" &
   lg=$!
-  sleep $((5 + SUBS / 2000))
+  sleep $((SUBS / 2000 + 4 + SUBS / 1000 + 1))
   m0=$(delivered); c0=$(ticks "$gw")
   sleep 15
   m1=$(delivered); c1=$(ticks "$gw")

@@ -59,31 +59,47 @@ bool expandLabel(const char* digest, const unsigned char* secret, size_t secret_
 
 }  // namespace
 
-// One direction's keys: the traffic secret (for KeyUpdate), the AEAD context keyed from it, the
-// static IV and the sequence number of the next record.
-struct Tls13Records::Direction {
-  explicit Direction(bool encrypt) : ctx(EVP_CIPHER_CTX_new()), encrypt(encrypt) {}
-  ~Direction() {
-    EVP_CIPHER_CTX_free(ctx);
-    OPENSSL_cleanse(secret, sizeof(secret));
-    OPENSSL_cleanse(iv, sizeof(iv));
-  }
-  // The per-record nonce: the IV xor the sequence number, big-endian in the last 8 bytes.
-  void nonce(unsigned char* out) const {
-    memcpy(out, iv, kIv);
-    for (int i = 0; i < 8; ++i) out[kIv - 1 - i] ^= static_cast<unsigned char>(seq >> (8 * i));
-  }
+void Tls13Records::Direction::nonce(unsigned char* out) const {
+  memcpy(out, iv, kIv);
+  for (int i = 0; i < 8; ++i) out[kIv - 1 - i] ^= static_cast<unsigned char>(seq >> (8 * i));
+}
 
-  EVP_CIPHER_CTX* ctx;
-  bool encrypt;
-  unsigned char secret[kMaxSecret] = {};
-  size_t secret_len = 0;
-  unsigned char iv[kIv] = {};
-  uint64_t seq = 0;
-};
+// Why per thread: measured with 10,000 HTTP/1.1-over-TLS subscribers, a context per connection
+// and direction spent most of the seal in EVP_CipherInit_ex2 and EVP_EncryptUpdate touching that
+// connection's cold context (the record's AES work, CRYPTO_gcm128_encrypt_ctr32, was a seventh
+// of it). A hot context keyed per record costs the AES key expansion and GHASH key setup instead.
+EVP_CIPHER_CTX* Tls13Records::keyed(const Direction& dir, bool encrypt) const {
+  struct Contexts {
+    EVP_CIPHER_CTX* ctx[3][2] = {};
+    ~Contexts() {
+      for (auto& row : ctx) {
+        for (EVP_CIPHER_CTX* c : row) EVP_CIPHER_CTX_free(c);
+      }
+    }
+  };
+  thread_local Contexts contexts;
+  int enc = encrypt ? 1 : 0;
+  EVP_CIPHER_CTX*& ctx = contexts.ctx[suite_slot_][enc];
+  if (ctx == nullptr) {
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == nullptr) return nullptr;
+    if (EVP_CipherInit_ex2(ctx, cipher_, nullptr, nullptr, enc, nullptr) != 1) {
+      EVP_CIPHER_CTX_free(ctx);
+      ctx = nullptr;
+      return nullptr;
+    }
+  }
+  unsigned char nonce[kIv];
+  dir.nonce(nonce);
+  return EVP_CipherInit_ex2(ctx, nullptr, dir.key, nonce, enc, nullptr) == 1 ? ctx : nullptr;
+}
 
 Tls13Records::Tls13Records() = default;
-Tls13Records::~Tls13Records() = default;
+
+Tls13Records::~Tls13Records() {
+  OPENSSL_cleanse(&read_, sizeof(read_));
+  OPENSSL_cleanse(&write_, sizeof(write_));
+}
 
 std::unique_ptr<Tls13Records> Tls13Records::create(uint16_t suite, std::string_view read_secret,
                                                    std::string_view write_secret, uint64_t read_seq,
@@ -95,13 +111,14 @@ std::unique_ptr<Tls13Records> Tls13Records::create(uint16_t suite, std::string_v
   size_t hash_len = 32;
   switch (suite) {
     case 0x1301:
-      r->cipher_ = aes128, r->digest_ = "SHA256", r->key_len_ = 16;
+      r->cipher_ = aes128, r->suite_slot_ = 0, r->digest_ = "SHA256", r->key_len_ = 16;
       break;
     case 0x1302:
-      r->cipher_ = aes256, r->digest_ = "SHA384", r->key_len_ = 32, hash_len = 48;
+      r->cipher_ = aes256, r->suite_slot_ = 1, r->digest_ = "SHA384", r->key_len_ = 32;
+      hash_len = 48;
       break;
     case 0x1303:
-      r->cipher_ = chacha, r->digest_ = "SHA256", r->key_len_ = 32;
+      r->cipher_ = chacha, r->suite_slot_ = 2, r->digest_ = "SHA256", r->key_len_ = 32;
       break;
     default:
       *error = "TLS 1.3 suite " + std::to_string(suite) + " is not handled";
@@ -115,10 +132,8 @@ std::unique_ptr<Tls13Records> Tls13Records::create(uint16_t suite, std::string_v
     *error = "traffic secret of the wrong length";
     return nullptr;
   }
-  r->read_ = std::make_unique<Direction>(false);
-  r->write_ = std::make_unique<Direction>(true);
-  for (auto [dir, secret, seq] : {std::tuple{r->read_.get(), read_secret, read_seq},
-                                  std::tuple{r->write_.get(), write_secret, write_seq}}) {
+  for (auto [dir, secret, seq] : {std::tuple{&r->read_, read_secret, read_seq},
+                                  std::tuple{&r->write_, write_secret, write_seq}}) {
     memcpy(dir->secret, secret.data(), secret.size());
     dir->secret_len = secret.size();
     if (!r->rekey(dir)) {
@@ -127,23 +142,24 @@ std::unique_ptr<Tls13Records> Tls13Records::create(uint16_t suite, std::string_v
     }
     dir->seq = seq;
   }
+  // Fail here, not at the first record, if this thread's context cannot be made or keyed.
+  if (r->keyed(r->write_, true) == nullptr || r->keyed(r->read_, false) == nullptr) {
+    *error = "AEAD context setup failed";
+    return nullptr;
+  }
   return r;
 }
 
 // Keys `dir` from its current secret: key and IV by HKDF-Expand-Label; sequence back to 0.
 bool Tls13Records::rekey(Direction* dir) {
-  unsigned char key[32];
-  bool ok = dir->ctx != nullptr &&
-            expandLabel(digest_, dir->secret, dir->secret_len, "key", key, key_len_) &&
-            expandLabel(digest_, dir->secret, dir->secret_len, "iv", dir->iv, kIv) &&
-            EVP_CipherInit_ex2(dir->ctx, cipher_, key, nullptr, dir->encrypt ? 1 : 0, nullptr) == 1;
-  OPENSSL_cleanse(key, sizeof(key));
   dir->seq = 0;
-  return ok;
+  return expandLabel(digest_, dir->secret, dir->secret_len, "key", dir->key, key_len_) &&
+         expandLabel(digest_, dir->secret, dir->secret_len, "iv", dir->iv, kIv);
 }
 
 // The next generation of `dir`'s secret (RFC 8446 7.2), and its keys.
 bool Tls13Records::update(Direction* dir) {
+  static_assert(sizeof(dir->secret) == kMaxSecret && sizeof(dir->iv) == kIv);
   unsigned char next[kMaxSecret];
   if (!expandLabel(digest_, dir->secret, dir->secret_len, "traffic upd", next, dir->secret_len)) {
     return false;
@@ -163,7 +179,7 @@ bool Tls13Records::sealCloseNotify(std::string* out) {
 }
 
 bool Tls13Records::sealRecord(uint8_t type, std::string_view plain, std::string* out) {
-  Direction& w = *write_;
+  Direction& w = write_;
   do {
     size_t chunk = std::min(plain.size(), kMaxPlain);
     size_t body = chunk + 1 + kTag;
@@ -175,23 +191,20 @@ bool Tls13Records::sealRecord(uint8_t type, std::string_view plain, std::string*
     p[2] = 3;
     p[3] = static_cast<unsigned char>(body >> 8);
     p[4] = static_cast<unsigned char>(body);
-    unsigned char nonce[kIv];
-    w.nonce(nonce);
+    // The inner plaintext (content, then its type) is encrypted in place in one update.
     unsigned char* c = p + kHeader;
+    memcpy(c, plain.data(), chunk);
+    c[chunk] = type;
     int len = 0;
     int total = 0;
-    bool ok =
-        w.seq != UINT64_MAX && EVP_EncryptInit_ex2(w.ctx, nullptr, nullptr, nonce, nullptr) == 1 &&
-        EVP_EncryptUpdate(w.ctx, nullptr, &len, p, kHeader) == 1 &&
-        EVP_EncryptUpdate(w.ctx, c, &len, reinterpret_cast<const unsigned char*>(plain.data()),
-                          static_cast<int>(chunk)) == 1;
+    EVP_CIPHER_CTX* ctx = w.seq != UINT64_MAX ? keyed(w, true) : nullptr;
+    bool ok = ctx != nullptr && EVP_EncryptUpdate(ctx, nullptr, &len, p, kHeader) == 1 &&
+              EVP_EncryptUpdate(ctx, c, &len, c, static_cast<int>(chunk + 1)) == 1;
     total = len;
-    ok = ok && EVP_EncryptUpdate(w.ctx, c + total, &len, &type, 1) == 1;
-    total += len;
-    ok = ok && EVP_EncryptFinal_ex(w.ctx, c + total, &len) == 1;
+    ok = ok && EVP_EncryptFinal_ex(ctx, c + total, &len) == 1;
     total += len;
     ok = ok && static_cast<size_t>(total) == chunk + 1 &&
-         EVP_CIPHER_CTX_ctrl(w.ctx, EVP_CTRL_AEAD_GET_TAG, kTag, c + total) == 1;
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kTag, c + total) == 1;
     if (!ok) {
       out->resize(at);
       fail("TLS record encryption failed");
@@ -239,22 +252,19 @@ Tls13Records::Result Tls13Records::open(std::string_view in, char* buf, size_t c
 
 Tls13Records::Result Tls13Records::openOne(const unsigned char* rec, size_t len, char* buf,
                                            size_t* n, std::string* out) {
-  Direction& r = *read_;
+  Direction& r = read_;
   size_t clen = len - kHeader - kTag;
-  unsigned char nonce[kIv];
-  r.nonce(nonce);
   auto* plain = reinterpret_cast<unsigned char*>(buf);
   int got = 0;
   int total = 0;
-  bool ok = r.seq != UINT64_MAX &&
-            EVP_DecryptInit_ex2(r.ctx, nullptr, nullptr, nonce, nullptr) == 1 &&
-            EVP_DecryptUpdate(r.ctx, nullptr, &got, rec, kHeader) == 1 &&
-            EVP_DecryptUpdate(r.ctx, plain, &got, rec + kHeader, static_cast<int>(clen)) == 1;
+  EVP_CIPHER_CTX* ctx = r.seq != UINT64_MAX ? keyed(r, false) : nullptr;
+  bool ok = ctx != nullptr && EVP_DecryptUpdate(ctx, nullptr, &got, rec, kHeader) == 1 &&
+            EVP_DecryptUpdate(ctx, plain, &got, rec + kHeader, static_cast<int>(clen)) == 1;
   total = got;
   ok = ok &&
-       EVP_CIPHER_CTX_ctrl(r.ctx, EVP_CTRL_AEAD_SET_TAG, kTag,
+       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kTag,
                            const_cast<unsigned char*>(rec + kHeader + clen)) == 1 &&
-       EVP_DecryptFinal_ex(r.ctx, plain + total, &got) == 1;
+       EVP_DecryptFinal_ex(ctx, plain + total, &got) == 1;
   if (!ok) return fail("TLS record failed authentication (bad_record_mac)");
   ++r.seq;
   // Inner plaintext: content, the real type, then zero padding (RFC 8446 5.2).
@@ -291,12 +301,12 @@ Tls13Records::Result Tls13Records::onHandshake(const unsigned char* msg, size_t 
   if (body != 1 || len != 5) return fail("malformed TLS KeyUpdate");
   uint8_t request = msg[4];
   if (request > 1) return fail("TLS KeyUpdate with an illegal request_update");
-  if (!update(read_.get())) return fail("TLS key update failed");
+  if (!update(&read_)) return fail("TLS key update failed");
   if (request == 1) {
     // Ours, under the old key, before any more data (RFC 8446 4.6.3).
     const char mine[5] = {static_cast<char>(kKeyUpdate), 0, 0, 1, 0};
     if (!sealRecord(kHandshake, std::string_view(mine, 5), out)) return Result::kError;
-    if (!update(write_.get())) return fail("TLS key update failed");
+    if (!update(&write_)) return fail("TLS key update failed");
   }
   return Result::kOk;
 }

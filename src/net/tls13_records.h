@@ -1,8 +1,14 @@
 // Tls13Records: the TLS 1.3 record layer (RFC 8446 5) of an established connection, run by
 // ssegate itself once OpenSSL has finished the handshake, so that the SSL object (about 12 KiB
 // per connection in OpenSSL 3.0: the SSL structure with its 32 pipeline records, the session, the
-// handshake state) can be freed. What a connection keeps afterwards is two AEAD contexts and two
-// traffic secrets: the user-space equivalent of handing the keys to kernel TLS.
+// handshake state) can be freed. What a connection keeps afterwards is, per direction, the
+// traffic secret, the key and IV derived from it and a sequence number (about 100 bytes): the
+// user-space equivalent of handing the keys to kernel TLS.
+//
+// AEAD contexts are not kept per connection: each thread has one per suite and direction, keyed
+// again for every record. An OpenSSL 3.0 AES-GCM context is about 1.2 KiB, and with thousands of
+// connections it is cold in cache by the time the connection's next event comes, so keeping one
+// cost more (cache misses on every record) than the key setup it saved; see tls13_records.cc.
 //
 // What it does: protects outgoing application data (and alerts, KeyUpdate) as records; opens
 // incoming records, checking their tags and sequence; answers the peer's KeyUpdate (RFC 8446
@@ -60,7 +66,17 @@ class Tls13Records {
   const std::string& error() const { return error_; }
 
  private:
-  struct Direction;
+  // One direction's keys: the traffic secret (for KeyUpdate), the AEAD key and static IV derived
+  // from it, and the sequence number of the next record.
+  struct Direction {
+    unsigned char secret[48];
+    size_t secret_len = 0;
+    unsigned char key[32];
+    unsigned char iv[12];
+    uint64_t seq = 0;
+    // The per-record nonce: the IV xor the sequence number, big-endian in the last 8 bytes.
+    void nonce(unsigned char* out) const;
+  };
   Tls13Records();
   bool rekey(Direction* dir);
   bool update(Direction* dir);
@@ -68,11 +84,15 @@ class Tls13Records {
   Result onHandshake(const unsigned char* msg, size_t len, std::string* out);
   Result fail(std::string why);
 
+  // This thread's AEAD context for the suite, keyed with dir's key and the nonce of its next
+  // record; null if OpenSSL fails.
+  EVP_CIPHER_CTX* keyed(const Direction& dir, bool encrypt) const;
   const EVP_CIPHER* cipher_ = nullptr;
+  int suite_slot_ = 0;  // 0..2: which of the thread's contexts
   const char* digest_ = nullptr;
   size_t key_len_ = 0;
-  std::unique_ptr<Direction> read_;
-  std::unique_ptr<Direction> write_;
+  Direction read_;
+  Direction write_;
   Result final_ = Result::kOk;  // kClosed or kError once seen: every later open() says so
   std::string error_;
 };

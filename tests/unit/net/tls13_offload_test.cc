@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "net/tls_context.h"
 #include "net/tls_session.h"
@@ -158,6 +159,42 @@ TEST_F(Tls13OffloadTest, EverySuiteMovesDataBothWays) {
     std::string wire = c.take();
     s.feed(wire.data(), wire.size());
     EXPECT_EQ(serverRead(s), "PING" + up);
+  }
+}
+
+// The connections of a thread share its AEAD contexts, keyed again for every record: records of
+// several connections (two with the same suite) interleaved both ways each use their own keys.
+TEST_F(Tls13OffloadTest, InterleavedConnectionsKeepTheirOwnKeys) {
+  const char* suites[] = {"TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384",
+                          "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"};
+  std::vector<std::unique_ptr<Client>> clients;
+  std::vector<std::unique_ptr<TlsSession>> sessions;
+  for (const char* suite : suites) {
+    clients.push_back(std::make_unique<Client>(suite, TLS1_3_VERSION));
+    sessions.push_back(std::make_unique<TlsSession>(server_ctx_));
+    ASSERT_NO_FATAL_FAILURE(connect(*clients.back(), *sessions.back()));
+    ASSERT_TRUE(sessions.back()->offloaded());
+  }
+  std::vector<std::string> down(clients.size());
+  std::vector<std::string> up(clients.size());
+  for (int round = 0; round < 5; ++round) {
+    for (size_t i = 0; i < clients.size(); ++i) {
+      std::string event = "data: " + std::to_string(i) + "/" + std::to_string(round) + "\n\n";
+      down[i] += event;
+      ASSERT_TRUE(sessions[i]->write(event));
+      ASSERT_NO_FATAL_FAILURE(clients[i]->write("up " + event));
+      up[i] += "up " + event;
+    }
+    for (size_t i = 0; i < clients.size(); ++i) {
+      clients[i]->feed(toClient(*sessions[i]));
+      std::string wire = clients[i]->take();
+      sessions[i]->feed(wire.data(), wire.size());
+    }
+  }
+  for (size_t i = 0; i < clients.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(clients[i]->read(), down[i]);
+    EXPECT_EQ(serverRead(*sessions[i]), up[i]);
   }
 }
 
