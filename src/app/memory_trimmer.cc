@@ -35,10 +35,10 @@ bool MemoryTrimmer::maybeTrim(uint64_t now_ms) {
   uint64_t fresh = accepted - seen_;
   bool settled = accepted == checked_;
   checked_ = accepted;
-  if (fresh == 0 ||
-      (fresh < kBurst && !(settled && fresh >= kSettled) && now_ms - last_trim_ms_ < kQuietMs)) {
-    return false;
-  }
+  uint64_t since = now_ms - last_trim_ms_;
+  bool trim = fresh > 0 && ((settled && fresh >= kSettled) ||
+                            (fresh >= kBurst && since >= kBurstGapMs) || since >= kQuietMs);
+  if (!trim) return false;
   seen_ = accepted;
   last_trim_ms_ = now_ms;
   uint64_t t0 = uv_hrtime();

@@ -8,14 +8,16 @@
 // growth, of which malloc_trim(0) returned 32 MiB. jemalloc and tcmalloc purge such pages on
 // their own; with glibc it is this timer.
 //
-// When: checked on the main loop every `interval_ms` (5 s). Counting the connections accepted
-// since the last trim, it trims when they are kBurst (256) or more; or kSettled (16) or more and
-// none came during the last interval (a burst is over); or any, and the last trim is kQuietMs
-// (60 s) old. A quiet gateway is never touched; a steady trickle costs one trim a minute. Cost: one
-// trim walks the free chunks of every arena, each under its lock, so a worker allocating meanwhile
-// waits: 78 ms in all after 10,000 TLS connections came and went at 2,500/s (RSS 260 -> 87 MiB), a
-// few ms on a steady heap. Every trim is timed; a slow one is logged. Thread: the main loop. Owner:
-// the Gateway.
+// When: checked on the main loop every `interval_ms` (1 s). Counting the connections accepted
+// since the last trim, it trims when kSettled (16) or more came and none during the last interval
+// (a burst is over: RSS follows 1-2 s after a reconnect storm); while they keep coming, when
+// kBurst (256) or more came and the last trim is kBurstGapMs (5 s) old; or when any came and the
+// last trim is kQuietMs (60 s) old. A quiet gateway is never touched; a steady trickle costs one
+// trim a minute, or one per settled pause. Cost: one trim walks the free chunks of every arena,
+// each under its lock, so a worker allocating meanwhile waits: 78 ms in all after 10,000 TLS
+// connections came and went at 2,500/s (RSS 260 -> 87 MiB), a few ms on a steady heap; during a
+// storm that is at most once per 5 s. Every trim is timed; a slow one is logged. Thread: the main
+// loop. Owner: the Gateway.
 #pragma once
 
 #include <uv.h>
@@ -37,6 +39,7 @@ class MemoryTrimmer {
   void stop();
   static constexpr uint64_t kBurst = 256;
   static constexpr uint64_t kSettled = 16;
+  static constexpr uint64_t kBurstGapMs = 5000;
   static constexpr uint64_t kQuietMs = 60000;
 
   // Trims if the policy above says so at loop time `now_ms`. Returns whether it trimmed.
