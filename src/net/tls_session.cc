@@ -20,10 +20,11 @@ struct TlsSession::Secrets {
   std::string server;
 };
 
-TlsSession::TlsSession(std::shared_ptr<TlsContext> ctx) : ctx_(std::move(ctx)), server_(true) {
-  init(ctx_->get());
-  SSL_set_accept_state(ssl_);
-}
+// The server's SSL object is made at the first handshake() (the ClientHello), not here: a worker
+// accepting faster than it can handshake (a reconnect storm) would otherwise hold an SSL object
+// for every accepted connection still waiting its turn, and the heap those leave behind is what
+// the connections kept afterwards.
+TlsSession::TlsSession(std::shared_ptr<TlsContext> ctx) : ctx_(std::move(ctx)), server_(true) {}
 
 TlsSession::TlsSession(std::shared_ptr<TlsContext> ctx, const std::string& server_name)
     : ctx_(std::move(ctx)) {
@@ -147,6 +148,7 @@ long TlsSession::bioCtrl(BIO* bio, int cmd, long, void*) {
 
 void TlsSession::init(SSL_CTX* ctx) {
   ssl_ = SSL_new(ctx);
+  if (ssl_ == nullptr) return;
   BIO* bio = BIO_new(bioMethod());
   BIO_set_data(bio, this);
   BIO_set_init(bio, 1);
@@ -187,6 +189,15 @@ TlsSession::Io TlsSession::handshake() {
   if (state_ == State::kOpen) return Io::kOk;
   if (state_ == State::kClosed) return Io::kError;
   ERR_clear_error();
+  if (ssl_ == nullptr) {
+    init(ctx_->get());
+    if (ssl_ == nullptr) {
+      state_ = State::kClosed;
+      error_ = "TLS handshake: SSL_new failed: " + opensslErrors();
+      return Io::kError;
+    }
+    SSL_set_accept_state(ssl_);
+  }
   uint64_t records_before = out_records_;
   int r = SSL_do_handshake(ssl_);
   if (r == 1) {
