@@ -216,7 +216,10 @@ def section(recs, plot_dir, md_dir):
     w1 = by("w1")
     if w1:
         out += ["### W1 idle capacity", "",
-                "Subscribers connect to one quiet channel (an event every 5 s) and hold. Memory = "
+                "Subscribers connect to one quiet channel (an event every 5 s) and hold. Measured 2 s "
+                "after every connection is established and the server has settled (under 0.25 "
+                "cores over a second, at most 20 s: TLS handshakes finish after the TCP connect; "
+                "runs before 2026-11-22 03:15 did not wait). Memory = "
                 "summed RssAnon + the largest RssShmem of the system's processes (shared zone "
                 "once, libraries excluded); idle CPU over 5 s while held. Ratio = ssegate / peer "
                 "(below 1 = ssegate uses less).", "",
