@@ -139,6 +139,17 @@ bool Gateway::openListeners() {
 
 int Gateway::run() {
   if (!ctx_) return 1;  // the constructor logged why
+  // Signal handlers before the listening sockets exist: once they do, clients (and scripts that
+  // wait for the port) may connect and send SIGHUP or SIGTERM, which must not take the default
+  // action (terminate). libuv holds a signal until the loop runs.
+  uv_signal_init(&loop_, &sigterm_);
+  uv_signal_init(&loop_, &sigint_);
+  uv_signal_init(&loop_, &sighup_);
+  uv_timer_init(&loop_, &drain_timer_);
+  sigterm_.data = sigint_.data = sighup_.data = drain_timer_.data = this;
+  uv_signal_start(&sigterm_, &Gateway::onSignal, SIGTERM);
+  uv_signal_start(&sigint_, &Gateway::onSignal, SIGINT);
+  uv_signal_start(&sighup_, &Gateway::onSignal, SIGHUP);
   uint32_t n = config_->workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   for (uint32_t i = 0; i < n; ++i) {
@@ -149,6 +160,8 @@ int Gateway::run() {
     for (auto& fds : listen_fds_) {
       for (int fd : fds) ::close(fd);
     }
+    closeSignalHandles();
+    uv_run(&loop_, UV_RUN_DEFAULT);
     return 1;
   }
   mailbox_.open(&loop_);
@@ -163,6 +176,7 @@ int Gateway::run() {
       }
       admin_->close();
       mailbox_.close();
+      closeSignalHandles();
       uv_run(&loop_, UV_RUN_DEFAULT);
       return 1;
     }
@@ -199,17 +213,16 @@ int Gateway::run() {
   shared_.ready.store(true);
   LOG_INFO("gateway", "started with " << n << " workers, " << config_->routes.size() << " routes");
 
-  uv_signal_init(&loop_, &sigterm_);
-  uv_signal_init(&loop_, &sigint_);
-  uv_signal_init(&loop_, &sighup_);
-  uv_timer_init(&loop_, &drain_timer_);
-  sigterm_.data = sigint_.data = sighup_.data = drain_timer_.data = this;
-  uv_signal_start(&sigterm_, &Gateway::onSignal, SIGTERM);
-  uv_signal_start(&sigint_, &Gateway::onSignal, SIGINT);
-  uv_signal_start(&sighup_, &Gateway::onSignal, SIGHUP);
   trimmer_.start();
   uv_run(&loop_, UV_RUN_DEFAULT);
   return 0;
+}
+
+void Gateway::closeSignalHandles() {
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sighup_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
 }
 
 void Gateway::onSignal(uv_signal_t* handle, int signum) {
@@ -338,10 +351,7 @@ void Gateway::finish() {
   hub_.stop();
   if (admin_) admin_->close();
   mailbox_.close();
-  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&sighup_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
+  closeSignalHandles();
   trimmer_.stop();
   LOG_INFO("gateway", "stopped");
 }

@@ -64,6 +64,8 @@ class Gateway {
   void beginDrain();
   void checkDrain();
   void finish();
+  // Closes the signal handles and the drain timer (the loop must run once more).
+  void closeSignalHandles();
   static void onSignal(uv_signal_t* handle, int signum);
   static void onDrainTimer(uv_timer_t* handle);
 

@@ -242,6 +242,23 @@ TEST_F(GatewayTest, H1_ReloadDrainsStreamsOfARemovedRoute) {
 
 // --- drain ---
 
+// A SIGHUP (or SIGTERM) sent the moment the port accepts is handled, not fatal: the signal
+// handlers exist before the listening sockets do. Scripts wait for the port and then reload.
+TEST_F(GatewayTest, H1_SignalRightAfterThePortOpensIsHandled) {
+  for (int round = 0; round < 5; ++round) {
+    SCOPED_TRACE(round);
+    GatewayProcess p(SSEGATE_BINARY, defaultConfig());
+    ASSERT_TRUE(p.start(Millis(10000), Millis(0))) << p.problems();
+    ASSERT_TRUE(p.signal(SIGHUP));
+    ASSERT_TRUE(waitUntil([&] { return p.log().find("SIGHUP: reloading") != std::string::npos; },
+                          Millis(5000)))
+        << p.log();
+    EXPECT_TRUE(p.running()) << p.log();
+    ChildProcess::Exit exit = p.stop();
+    EXPECT_TRUE(exit.exited && exit.code == 0) << exit.describe() << "\n" << p.log();
+  }
+}
+
 TEST_F(GatewayTest, H1_SigtermReadyz503ListenersClosedJitteredRetry) {
   GatewayConfig config = defaultConfig();
   config.admin_port = freePort();

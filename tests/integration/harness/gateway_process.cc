@@ -16,7 +16,7 @@ GatewayProcess::~GatewayProcess() {
   if (!stopped_ && child_.pid() > 0) stop(Millis(5000));
 }
 
-bool GatewayProcess::start(Millis timeout) {
+bool GatewayProcess::start(Millis timeout, Millis poll) {
   const std::string config_path = dir_.write("ssegate.yaml", config_.toYaml());
   // SSEGATE_IT_LOG_LEVEL=debug helps when chasing a failure; the contract level is info.
   const char* level = std::getenv("SSEGATE_IT_LOG_LEVEL");
@@ -26,7 +26,7 @@ bool GatewayProcess::start(Millis timeout) {
     return false;
   }
   const bool listening = waitUntil(
-      [this] { return !child_.running() || canConnect(config_.port, 100); }, timeout, Millis(20));
+      [this] { return !child_.running() || canConnect(config_.port, 100); }, timeout, poll);
   if (!child_.running()) {
     start_problem_ = "ssegate exited during start-up (" + child_.exit()->describe() + ")";
     return false;

@@ -25,8 +25,9 @@ class GatewayProcess {
   GatewayProcess(const GatewayProcess&) = delete;
   GatewayProcess& operator=(const GatewayProcess&) = delete;
 
-  // Spawns and waits until 127.0.0.1:port accepts a connection (or the child dies).
-  bool start(Millis timeout = Millis(10000));
+  // Spawns and waits until 127.0.0.1:port accepts a connection (or the child dies), trying
+  // every `poll` (0: as fast as connect() answers).
+  bool start(Millis timeout = Millis(10000), Millis poll = Millis(20));
   // SIGTERM, then waits up to `timeout`; SIGKILL after that (recorded as a problem).
   ChildProcess::Exit stop(Millis timeout = Millis(15000));
   bool running() { return child_.running(); }
