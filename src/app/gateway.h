@@ -87,7 +87,7 @@ class Gateway {
   uv_signal_t sighup_{};
   uv_timer_t drain_timer_{};
   // Free heap pages back to the kernel after connections arrive (see MemoryTrimmer).
-  MemoryTrimmer trimmer_{&loop_, &shared_.accepted, 1000};
+  MemoryTrimmer trimmer_{&loop_, &shared_.heap_churn, 1000};
   int stop_signals_ = 0;
   uint64_t drain_started_ms_ = 0;
   bool finished_ = false;

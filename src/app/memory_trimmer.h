@@ -8,16 +8,17 @@
 // growth, of which malloc_trim(0) returned 32 MiB. jemalloc and tcmalloc purge such pages on
 // their own; with glibc it is this timer.
 //
-// When: checked on the main loop every `interval_ms` (1 s). Counting the connections accepted
-// since the last trim, it trims when kSettled (16) or more came and none during the last interval
-// (a burst is over: RSS follows 1-2 s after a reconnect storm); while they keep coming, when
-// kBurst (256) or more came and the last trim is kBurstGapMs (5 s) old; or when any came and the
-// last trim is kQuietMs (60 s) old. A quiet gateway is never touched; a steady trickle costs one
-// trim a minute, or one per settled pause. Cost: one trim walks the free chunks of every arena,
-// each under its lock, so a worker allocating meanwhile waits: 78 ms in all after 10,000 TLS
-// connections came and went at 2,500/s (RSS 260 -> 87 MiB), a few ms on a steady heap; during a
-// storm that is at most once per 5 s. Every trim is timed; a slow one is logged. Thread: the main
-// loop. Owner: the Gateway.
+// When: checked on the main loop every `interval_ms` (1 s). Counting the connections accepted and
+// the TLS handshakes completed since the last trim (both churn the heap; under a storm the
+// handshakes finish seconds after the accepts), it trims when kSettled (16) or more came and none
+// during the last interval (a burst is over: RSS follows 1-2 s after a reconnect storm); while
+// they keep coming, when kBurst (256) or more came and the last trim is kBurstGapMs (5 s) old; or
+// when any came and the last trim is kQuietMs (60 s) old. A quiet gateway is never touched; a
+// steady trickle costs one trim a minute, or one per settled pause. Cost: one trim walks the free
+// chunks of every arena, each under its lock, so a worker allocating meanwhile waits: 78 ms in all
+// after 10,000 TLS connections came and went at 2,500/s (RSS 260 -> 87 MiB), a few ms on a steady
+// heap; during a storm that is at most once per 5 s. Every trim is timed; a slow one is logged.
+// Thread: the main loop. Owner: the Gateway.
 #pragma once
 
 #include <uv.h>
@@ -29,7 +30,8 @@ namespace ssegate::app {
 
 class MemoryTrimmer {
  public:
-  // `accepted`: the process's running count of accepted connections.
+  // `accepted`: the process's running count of accepted connections and completed TLS handshakes
+  // (SharedState::heap_churn).
   MemoryTrimmer(uv_loop_t* loop, const std::atomic<uint64_t>* accepted, uint64_t interval_ms);
   MemoryTrimmer(const MemoryTrimmer&) = delete;
   MemoryTrimmer& operator=(const MemoryTrimmer&) = delete;
