@@ -18,6 +18,7 @@
 #include "admin/admin_server.h"
 #include "app/memory_trimmer.h"
 #include "base/mailbox.h"
+#include "base/metrics.h"
 #include "config/config.h"
 #include "downstream/context.h"
 #include "downstream/listener.h"
@@ -87,7 +88,7 @@ class Gateway {
   uv_signal_t sighup_{};
   uv_timer_t drain_timer_{};
   // Free heap pages back to the kernel after connections arrive (see MemoryTrimmer).
-  MemoryTrimmer trimmer_{&loop_, &shared_.heap_churn, 1000};
+  MemoryTrimmer trimmer_{&loop_, &shared_.accepted, 1000, &metrics().tls_handshakes};
   int stop_signals_ = 0;
   uint64_t drain_started_ms_ = 0;
   bool finished_ = false;

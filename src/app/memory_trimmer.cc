@@ -7,8 +7,8 @@
 namespace ssegate::app {
 
 MemoryTrimmer::MemoryTrimmer(uv_loop_t* loop, const std::atomic<uint64_t>* accepted,
-                             uint64_t interval_ms)
-    : loop_(loop), accepted_(accepted), interval_ms_(interval_ms) {}
+                             uint64_t interval_ms, const std::atomic<uint64_t>* handshakes)
+    : loop_(loop), accepted_(accepted), handshakes_(handshakes), interval_ms_(interval_ms) {}
 
 void MemoryTrimmer::start() {
   if (started_) return;
@@ -31,7 +31,8 @@ void MemoryTrimmer::onTimer(uv_timer_t* handle) {
 }
 
 bool MemoryTrimmer::maybeTrim(uint64_t now_ms) {
-  uint64_t accepted = accepted_->load(std::memory_order_relaxed);
+  uint64_t accepted = accepted_->load(std::memory_order_relaxed) +
+                      (handshakes_ ? handshakes_->load(std::memory_order_relaxed) : 0);
   uint64_t fresh = accepted - seen_;
   bool settled = accepted == checked_;
   checked_ = accepted;

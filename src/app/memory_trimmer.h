@@ -30,9 +30,10 @@ namespace ssegate::app {
 
 class MemoryTrimmer {
  public:
-  // `accepted`: the process's running count of accepted connections and completed TLS handshakes
-  // (SharedState::heap_churn).
-  MemoryTrimmer(uv_loop_t* loop, const std::atomic<uint64_t>* accepted, uint64_t interval_ms);
+  // `accepted`: the process's running count of accepted connections; `handshakes`: of completed
+  // TLS handshakes (may be null).
+  MemoryTrimmer(uv_loop_t* loop, const std::atomic<uint64_t>* accepted, uint64_t interval_ms,
+                const std::atomic<uint64_t>* handshakes = nullptr);
   MemoryTrimmer(const MemoryTrimmer&) = delete;
   MemoryTrimmer& operator=(const MemoryTrimmer&) = delete;
 
@@ -52,6 +53,7 @@ class MemoryTrimmer {
 
   uv_loop_t* loop_;
   const std::atomic<uint64_t>* accepted_;
+  const std::atomic<uint64_t>* handshakes_;
   uint64_t interval_ms_;
   uint64_t seen_ = 0;          // accepted at the last trim
   uint64_t checked_ = 0;       // accepted at the last check

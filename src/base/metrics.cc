@@ -203,6 +203,9 @@ std::string Metrics::renderPrometheus() const {
   sample(&out, "ssegate_events_replayed_total", rd(events_replayed));
   header(&out, "ssegate_bytes_sent_total", "counter", "Bytes written to subscribers.");
   sample(&out, "ssegate_bytes_sent_total", rd(bytes_sent));
+  header(&out, "ssegate_tls_handshakes_total", "counter",
+         "TLS handshakes completed on downstream connections (full or resumed).");
+  sample(&out, "ssegate_tls_handshakes_total", rd(tls_handshakes));
   header(&out, "ssegate_rejected_total", "counter", "Requests or connections refused, by reason.");
   for (size_t i = 0; i < rejected.size(); ++i) {
     sample(&out,

@@ -75,6 +75,7 @@ class Metrics {
   std::atomic<uint64_t> events_delivered{0};
   std::atomic<uint64_t> events_replayed{0};
   std::atomic<uint64_t> bytes_sent{0};
+  std::atomic<uint64_t> tls_handshakes{0};  // completed on downstream connections
   std::atomic<uint64_t> slow_subscriber_disconnects{0};
   std::atomic<uint64_t> oversized_events{0};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(Reject::kCount)> rejected{};

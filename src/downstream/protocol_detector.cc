@@ -33,8 +33,6 @@ void ProtocolDetector::start(uv_stream_t* server) {
 void ProtocolDetector::onTransportData(const char* data, size_t len) {
   if (state_ != State::kDetecting) return;
   if (transport_->tls()) {
-    // The handshake is done (this is its first plaintext): the heap churn the trimmer follows.
-    ctx_->shared->heap_churn.fetch_add(1, std::memory_order_relaxed);
     bool h2 = transport_->alpn() == "h2";
     buffered_.assign(data, len);
     if (h2 ? !spec_->http2 : !spec_->http1) {

@@ -85,6 +85,7 @@ void Transport::onCipher(const char* data, size_t len) {
       if (flush() < 0) handler_->onTransportEnd("write failed during the TLS handshake");
       return;
     }
+    metrics().tls_handshakes.fetch_add(1, std::memory_order_relaxed);
   }
   for (;;) {
     size_t n = 0;

@@ -15,10 +15,7 @@ struct SharedState {
   // limits.max_connections. Counted once at accept by admitConnection(); whoever owns the
   // connection when it closes calls releaseConnection() exactly once.
   std::atomic<int64_t> connections{0};
-  // Events that churn the heap, for the MemoryTrimmer: every connection ever admitted or
-  // refused, and every TLS handshake completed (under a backlog those come seconds after the
-  // accepts, and each leaves tens of KiB of freed handshake state behind).
-  std::atomic<uint64_t> heap_churn{0};
+  std::atomic<uint64_t> accepted{0};  // every connection ever admitted or refused
   std::atomic<bool> draining{false};
   std::atomic<bool> ready{false};  // listeners bound and serving
   CapRegistry caps;                // per-user / per-route / per-IP stream counts
@@ -27,7 +24,7 @@ struct SharedState {
   // is one atomic read-modify-write, so workers accepting at the same moment can never admit
   // more than `max` between them (a load-then-add could).
   bool admitConnection(int64_t max) {
-    heap_churn.fetch_add(1, std::memory_order_relaxed);
+    accepted.fetch_add(1, std::memory_order_relaxed);
     return connections.fetch_add(1, std::memory_order_relaxed) < max;
   }
   void releaseConnection() { connections.fetch_sub(1, std::memory_order_relaxed); }

@@ -222,6 +222,9 @@ TEST_F(H2CurlTest, TLS_BadHandshakeAndBadRecordAreCountedAndOthersUnaffected) {
   EXPECT_NE(metrics->body().find("ssegate_rejected_total{reason=\"tls_record\"} 1\n"),
             std::string::npos)
       << metrics->body();
+  // Completed handshakes: the bad-record client's and curl's; not the cleartext or silent one.
+  EXPECT_NE(metrics->body().find("ssegate_tls_handshakes_total 2\n"), std::string::npos)
+      << metrics->body();
 }
 
 TEST_F(H2CurlTest, H2_ErrorStatusesOverH2) {

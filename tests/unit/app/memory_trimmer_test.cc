@@ -45,5 +45,25 @@ TEST(MemoryTrimmerTest, TrimsWhenABurstSettlesOrAfterAMinuteOfTrickle) {
   EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
+// Handshakes that finish after the accepts (a storm's backlog) count like new connections.
+TEST(MemoryTrimmerTest, CompletedHandshakesCountAsChurn) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> handshakes{0};
+  MemoryTrimmer t(&loop, &accepted, 1000, &handshakes);
+  uint64_t now = MemoryTrimmer::kQuietMs;
+  accepted = 1000;
+  EXPECT_TRUE(t.maybeTrim(now)) << "the accepts";
+  handshakes = 600;  // the backlog's handshakes complete afterwards, no new accept
+  EXPECT_FALSE(t.maybeTrim(now += 1000)) << "still completing";
+  EXPECT_TRUE(t.maybeTrim(now += 1000)) << "the handshakes settled";
+  EXPECT_FALSE(t.maybeTrim(now += 1000));
+  t.start();
+  t.stop();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
 }  // namespace
 }  // namespace ssegate::app
