@@ -82,6 +82,10 @@ void ProtocolDetector::onTransportWritable() {
 void ProtocolDetector::onSweep(int64_t now_ms) {
   if (state_ == State::kDetecting &&
       now_ms - since_ms_ >= ctx_->config->limits.request_header_timeout.count()) {
+    // Bytes this loop has not read yet mean the client sent in time and the worker is behind (a
+    // TLS handshake backlog in a reconnect storm): closing would turn our queue into a retry. A
+    // slow or silent client has nothing pending.
+    if (transport_->inputPending()) return;
     metrics().reject(Reject::kHeaderTimeout);
     close(transport_->tls() ? "TLS handshake timeout" : "no request in time");
   }

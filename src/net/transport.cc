@@ -1,5 +1,7 @@
 #include "net/transport.h"
 
+#include <sys/ioctl.h>
+
 #include <cstring>
 
 #include "base/log.h"
@@ -40,6 +42,13 @@ int Transport::accept(uv_stream_t* server) {
 int Transport::start(Handler* handler) {
   handler_ = handler;
   return uv_read_start(stream(), &Transport::onAlloc, &Transport::onReadCb);
+}
+
+bool Transport::inputPending() const {
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&tcp_), &fd) != 0) return false;
+  int n = 0;
+  return ioctl(fd, FIONREAD, &n) == 0 && n > 0;
 }
 
 bool Transport::idle() const {

@@ -56,6 +56,9 @@ class Transport {
   // The ALPN protocol agreed on TLS ("" for cleartext or none).
   std::string_view alpn() const { return tls_ ? tls_->alpn() : std::string_view(); }
   const std::string& peerIp() const { return peer_ip_; }
+  // Bytes from the peer that the kernel holds and this loop has not read yet (FIONREAD): the
+  // peer did its part and the loop is behind, e.g. under a handshake backlog.
+  bool inputPending() const;
 
   void append(std::shared_ptr<const void> owner, std::string_view bytes) {
     plain_.append(std::move(owner), bytes);
