@@ -120,6 +120,12 @@ class Tls13OffloadTest : public TlsTestDir {
     }
   }
 
+  // Moves what the client wrote to the server.
+  static void toServer(Client& c, TlsSession& s) {
+    std::string wire = c.take();
+    s.feed(wire.data(), wire.size());
+  }
+
   static std::string toClient(TlsSession& s) {
     std::string wire;
     s.takeOutput(&wire);
@@ -156,8 +162,7 @@ TEST_F(Tls13OffloadTest, EverySuiteMovesDataBothWays) {
     std::string up = pattern(70 * 1024, 'k');
     ASSERT_NO_FATAL_FAILURE(c.write("PING"));
     ASSERT_NO_FATAL_FAILURE(c.write(up));
-    std::string wire = c.take();
-    s.feed(wire.data(), wire.size());
+    toServer(c, s);
     EXPECT_EQ(serverRead(s), "PING" + up);
   }
 }
@@ -187,8 +192,7 @@ TEST_F(Tls13OffloadTest, InterleavedConnectionsKeepTheirOwnKeys) {
     }
     for (size_t i = 0; i < clients.size(); ++i) {
       clients[i]->feed(toClient(*sessions[i]));
-      std::string wire = clients[i]->take();
-      sessions[i]->feed(wire.data(), wire.size());
+      toServer(*clients[i], *sessions[i]);
     }
   }
   for (size_t i = 0; i < clients.size(); ++i) {
@@ -258,8 +262,7 @@ TEST_F(Tls13OffloadTest, KeyUpdateBothModes) {
       SCOPED_TRACE(mode);
       ASSERT_EQ(SSL_key_update(c.ssl(), mode), 1);
       ASSERT_NO_FATAL_FAILURE(c.write("up"));
-      std::string wire = c.take();
-      s.feed(wire.data(), wire.size());
+      toServer(c, s);
       EXPECT_EQ(serverRead(s), "up");
       ASSERT_TRUE(s.write("down"));
       c.feed(toClient(s));
@@ -276,8 +279,7 @@ TEST_F(Tls13OffloadTest, CloseNotifyBothWays) {
     // Data and close_notify in one read: the data first, then the end.
     ASSERT_NO_FATAL_FAILURE(c.write("last words"));
     ASSERT_EQ(SSL_shutdown(c.ssl()), 0);
-    std::string wire = c.take();
-    s.feed(wire.data(), wire.size());
+    toServer(c, s);
     TlsSession::Io last = TlsSession::Io::kOk;
     EXPECT_EQ(serverRead(s, &last), "last words");
     EXPECT_EQ(last, TlsSession::Io::kClosed);
@@ -339,8 +341,7 @@ TEST_F(Tls13OffloadTest, Tls12IsNotOffloaded) {
   c.feed(toClient(s));
   EXPECT_EQ(c.read(), "over 1.2");
   ASSERT_NO_FATAL_FAILURE(c.write("back"));
-  std::string wire = c.take();
-  s.feed(wire.data(), wire.size());
+  toServer(c, s);
   EXPECT_EQ(serverRead(s), "back");
 }
 
