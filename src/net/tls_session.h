@@ -8,14 +8,16 @@
 // KiB of heap in use each).
 //
 // A server session that negotiated TLS 1.3 hands its records to Tls13Records when the handshake
-// completes and frees the SSL object: an idle HTTP/2-over-TLS connection drops from 32 to about
-// 20 KiB of gateway RSS. The traffic secrets come from OpenSSL's key-log callback (the only way
-// to them in OpenSSL 3.0; the context installs onKeyLog), are kept in memory for that one moment
-// and wiped. Sequence numbers: OpenSSL has opened no record under the client's application key
-// yet (the handshake reads stop at the client's Finished; SSL_has_pending() checks it), and
-// every record it wrote in the call that completed the handshake (the session tickets) is under
-// the server's application key, since its own Finished went out in an earlier call, before the
-// client could send one. TLS 1.2 sessions and client sessions stay with OpenSSL throughout.
+// completes and frees the SSL object: an HTTP/2-over-TLS connection receiving events drops from
+// 32 to about 18 KiB of gateway RSS (13 KiB idle; bench/RESULTS-h2.md). A server session makes
+// its SSL object only at the first handshake() (the ClientHello), not when constructed at accept.
+// The traffic secrets come from OpenSSL's key-log callback (the only way to them in OpenSSL 3.0;
+// the context installs onKeyLog), are kept in memory for that one moment and wiped. Sequence
+// numbers: OpenSSL has opened no record under the client's application key yet (the handshake reads
+// stop at the client's Finished; SSL_has_pending() checks it), and every record it wrote in the
+// call that completed the handshake (the session tickets) is under the server's application key,
+// since its own Finished went out in an earlier call, before the client could send one. TLS 1.2
+// sessions and client sessions stay with OpenSSL throughout.
 //
 // State: kHandshaking -> kOpen -> kClosed (close_notify seen, or a fatal error). A client session
 // checks the peer's name (SNI + SSL_set1_host) when its context verifies; verifyError() then
