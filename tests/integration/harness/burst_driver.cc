@@ -102,7 +102,6 @@ BurstResult BurstDriver::run(const BurstSpec& spec,
     }
     if (tick) tick(now);
     pumpOnce(published < spec.events ? 1 : 5);
-    const int64_t arrived = nowNs();
     for (size_t i = 0; i < healthy_.size() && result.problem.empty(); ++i) {
       const auto& events = healthy_[i]->events();
       for (; seen[i] < events.size(); ++seen[i]) {
@@ -117,6 +116,8 @@ BurstResult BurstDriver::run(const BurstSpec& spec,
           break;
         }
         ++next_seq[i];
+        const int64_t arrived =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(e.at.time_since_epoch()).count();
         latencies.push_back(static_cast<double>(arrived - ts) / 1e6);
       }
       if (result.problem.empty() && healthy_[i]->closed()) {

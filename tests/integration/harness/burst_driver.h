@@ -1,10 +1,12 @@
 // Publishes a burst of timestamped events on one channel of a FakeOrigin, open loop at a fixed
-// rate, and measures in the test client the delivery latency (origin publish -> bytes parsed by
-// the subscriber) of every event at every "healthy" subscriber, checking that each of them gets
-// every event of the burst, in order, exactly once.
+// rate, and measures the delivery latency (origin publish -> the kernel's receive time of the
+// bytes at the subscriber's socket) of every event at every "healthy" subscriber, checking that
+// each of them gets every event of the burst, in order, exactly once.
 //
 // The event data is "ts=<steady_clock ns at publish>;seq=<k>;" plus padding, id "<channel>-<k>".
-// The origin runs in this process, so publish and arrival times share one clock.
+// The origin runs in this process, so publish and arrival times share one clock. Arrival is the
+// kernel's timestamp (SseEvent::at), not the time this thread got round to reading: the work a
+// test does in this thread (opening a flood, reading 503s) must not count as the gateway's.
 //
 // Single-threaded: owned by the test thread, which it drives with poll(2) over the healthy
 // clients and `others` (hostile clients that still read, e.g. to see their 408/503). A client

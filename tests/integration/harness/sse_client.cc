@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,13 +11,37 @@
 #include <sstream>
 
 namespace ssegate::integration {
+namespace {
+
+// The kernel's receive time of the last segment a recvmsg() read (SCM_TIMESTAMPNS, on the
+// realtime clock), moved to the steady clock; now when the kernel gave none.
+Clock::time_point receivedAt(msghdr& msg) {
+  const Clock::time_point now = Clock::now();
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    timespec received{};
+    std::memcpy(&received, CMSG_DATA(c), sizeof(received));
+    timespec real{};
+    ::clock_gettime(CLOCK_REALTIME, &real);
+    const int64_t age_ns =
+        (real.tv_sec - received.tv_sec) * int64_t{1000000000} + (real.tv_nsec - received.tv_nsec);
+    if (age_ns <= 0 || received.tv_sec == 0) return now;
+    return now - std::chrono::nanoseconds(age_ns);
+  }
+  return now;
+}
+
+}  // namespace
 
 SseClient::SseClient(uint16_t port, Options options)
     : options_(options), fd_(startConnect(port, options.rcvbuf)), sse_(options.max_event_data) {
   if (!fd_.valid()) {
     connect_failed_ = true;
     markClosed(errno != 0 ? errno : ECONNREFUSED);
+    return;
   }
+  const int on = 1;
+  ::setsockopt(fd_.get(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 }
 
 void SseClient::get(std::string_view target, const Headers& headers, std::string_view version) {
@@ -82,15 +107,22 @@ void SseClient::writePending() {
 
 void SseClient::readAvailable() {
   char buffer[64 * 1024];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
   for (;;) {
-    const ssize_t n = ::recv(fd_.get(), buffer, sizeof(buffer), 0);
+    iovec iov{buffer, sizeof(buffer)};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    const ssize_t n = ::recvmsg(fd_.get(), &msg, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (n <= 0) {
       markClosed(n == 0 ? 0 : errno);
       return;
     }
-    last_read_at_ = Clock::now();
+    last_read_at_ = receivedAt(msg);
     scratch_.clear();
     response_.feed(std::string_view(buffer, static_cast<size_t>(n)), &scratch_);
     if (!scratch_.empty()) {
@@ -99,7 +131,7 @@ void SseClient::readAvailable() {
         body_.append(scratch_, 0,
                      std::min(scratch_.size(), options_.max_body_bytes - body_.size()));
       }
-      sse_.feed(scratch_);
+      sse_.feed(scratch_, last_read_at_);
     }
     if (static_cast<size_t>(n) < sizeof(buffer)) return;
   }

@@ -63,6 +63,8 @@ class SseClient {
   const std::vector<SseEvent>& events() const { return sse_.events(); }
   const std::string& body() const { return body_; }
   size_t bodyBytes() const { return body_bytes_; }
+  // The kernel's receive time (SO_TIMESTAMPNS, on the steady clock) of the last bytes read;
+  // events() and sse().comments() carry the same time as `at`.
   Clock::time_point lastReadAt() const { return last_read_at_; }
 
   // The connection is gone: EOF, reset, or a failed connect. closeError() is 0 for a clean EOF.

@@ -5,7 +5,8 @@
 
 namespace ssegate::integration {
 
-void SseParser::feed(std::string_view bytes) {
+void SseParser::feed(std::string_view bytes, std::chrono::steady_clock::time_point at) {
+  at_ = at;
   for (char c : bytes) {
     if (c == '\n' && last_was_cr_) {
       last_was_cr_ = false;  // second half of CRLF; the line was already processed at CR
@@ -28,7 +29,7 @@ void SseParser::processLine(std::string_view line) {
   }
   if (line.empty()) return dispatch();
   if (line.front() == ':') {
-    comments_.push_back({std::string(line.substr(1)), std::chrono::steady_clock::now()});
+    comments_.push_back({std::string(line.substr(1)), at_});
     return;
   }
   const size_t colon = line.find(':');
@@ -65,7 +66,7 @@ void SseParser::dispatch() {
   if (has_data_) {
     const size_t size = data_.size();
     if (size > max_stored_data_) data_.resize(max_stored_data_);
-    events_.push_back({last_event_id_, pending_id_field_, event_type_, data_, size});
+    events_.push_back({last_event_id_, pending_id_field_, event_type_, data_, size, at_});
   }
   data_.clear();
   has_data_ = false;

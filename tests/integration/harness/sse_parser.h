@@ -1,7 +1,8 @@
 // Incremental text/event-stream parser (the WHATWG EventSource algorithm, just enough for tests):
 // lines end in LF, CRLF or CR; "id", "event", "data", "retry" fields; ':' comments; a blank line
-// dispatches. Records every dispatched event with the last-event-id in force, every comment with
-// its arrival time, and every retry value.
+// dispatches. Records every dispatched event with the last-event-id in force, every event and
+// comment with its arrival time (that of the bytes that completed it, as given to feed()), and
+// every retry value.
 //
 // Single-threaded; owned by the client that feeds it.
 #pragma once
@@ -21,6 +22,7 @@ struct SseEvent {
   std::string type;   // "" means "message"
   std::string data;   // lines joined with '\n', no trailing '\n' (maybe capped, see below)
   size_t data_size;   // the full data length, even when `data` was capped
+  std::chrono::steady_clock::time_point at;  // arrival of the bytes that completed it
 };
 
 struct SseComment {
@@ -32,7 +34,9 @@ class SseParser {
  public:
   // Events keep at most `max_stored_data` bytes of their data (to hold many large events).
   explicit SseParser(size_t max_stored_data = SIZE_MAX) : max_stored_data_(max_stored_data) {}
-  void feed(std::string_view bytes);
+  // `at`: when these bytes arrived (a client with kernel receive timestamps passes them).
+  void feed(std::string_view bytes,
+            std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now());
 
   const std::vector<SseEvent>& events() const { return events_; }
   const std::vector<SseComment>& comments() const { return comments_; }
@@ -45,6 +49,7 @@ class SseParser {
   void dispatch();
 
   size_t max_stored_data_;
+  std::chrono::steady_clock::time_point at_{};  // of the bytes being fed
   std::string line_;
   bool last_was_cr_ = false;
   bool first_line_ = true;  // a leading UTF-8 BOM is skipped once
