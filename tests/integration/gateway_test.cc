@@ -19,6 +19,23 @@ std::string tail(const std::string& text, size_t max_lines) {
   return pos == std::string::npos || pos == 0 ? text : "[...]\n" + text.substr(pos + 1);
 }
 
+// This test's failures so far, again: CI shows the end of a failing test's output, and the
+// gateway's log tail would otherwise bury them.
+std::string failureSummary() {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (info == nullptr) return "";
+  std::ostringstream out;
+  out << "---- " << info->test_suite_name() << "." << info->name() << " failed: ----\n";
+  const ::testing::TestResult* result = info->result();
+  for (int i = 0; i < result->total_part_count(); ++i) {
+    const ::testing::TestPartResult& part = result->GetTestPartResult(i);
+    if (!part.failed()) continue;
+    out << (part.file_name() != nullptr ? part.file_name() : "?") << ":" << part.line_number()
+        << ": " << part.summary() << "\n";
+  }
+  return out.str();
+}
+
 }  // namespace
 
 void GatewayTest::SetUp() {
@@ -34,7 +51,8 @@ void GatewayTest::TearDown() {
       gateway_->dir().keep();
       std::cerr << "---- ssegate config (" << gateway_->dir().path() << ") ----\n"
                 << gateway_->config().toYaml() << "---- ssegate log (tail) ----\n"
-                << tail(gateway_->log(), 150) << "---- end of ssegate log ----\n";
+                << tail(gateway_->log(), 150) << "---- end of ssegate log ----\n"
+                << failureSummary();
     }
   }
   origin_.stop();
