@@ -330,7 +330,11 @@ void Http1Connection::shed(const char* why) {
 void Http1Connection::onSweep(int64_t now_ms) {
   switch (state_) {
     case State::kReadingHead:
-      if (now_ms - since_ms_ >= ctx_->config->limits.request_header_timeout.count()) {
+      // Unread bytes in the kernel mean the client sent and this worker is behind (as in
+      // ProtocolDetector::onSweep): they are read in this loop turn, so a dripping client is
+      // caught at the next sweep.
+      if (now_ms - since_ms_ >= ctx_->config->limits.request_header_timeout.count() &&
+          !transport_->inputPending()) {
         metrics().reject(Reject::kHeaderTimeout);
         respondError(408, "request header timeout");
       }
