@@ -1,6 +1,8 @@
 // The admin listener (DESIGN A5): /healthz, /readyz, /channels and /metrics with the documented
 // metric names, reflecting a live subscriber and a delivered event.
 
+#include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "gateway_test.h"
@@ -46,6 +48,11 @@ TEST_F(GatewayTest, H1_AdminEndpoints) {
         << "metric " << name << " missing from /metrics";
   }
   EXPECT_NE(text.find("\nssegate_subscriptions 1\n"), std::string::npos) << text;
+  // Each worker publishes its written bytes once per loop turn: the event's are in.
+  const size_t at = text.find("\nssegate_bytes_sent_total ");
+  ASSERT_NE(at, std::string::npos) << text;
+  const uint64_t bytes_sent = std::strtoull(text.c_str() + at + 26, nullptr, 10);
+  EXPECT_GE(bytes_sent, sub->bodyBytes()) << "fewer bytes counted than the subscriber received";
   EXPECT_NE(text.find("\nssegate_channels 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("ssegate_events_received_total{upstream=\"origin\"} 1\n"), std::string::npos)
       << text;
